@@ -1,0 +1,140 @@
+//! The pipeline end to end: load → resolve → render → write. Each command
+//! (`build`, `check`, the preview server) is a thin use of these steps.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use crate::diag::{Diagnostic, Diagnostics, SourceMap};
+use crate::model::Site;
+use crate::output::{MemorySink, Sink, StagedDir, refuse_output};
+use crate::render::{self, Stats, Theme};
+use crate::resolve::{self, Options};
+use crate::source::{self, Sources};
+
+/// What a run found and did, for the command line to print.
+pub struct Report {
+    pub sources: SourceMap,
+    pub diagnostics: Diagnostics,
+    pub stats: Option<Stats>,
+    pub elapsed: Duration,
+}
+
+impl Report {
+    pub fn failed(&self) -> bool {
+        self.diagnostics.has_errors() || self.stats.is_none()
+    }
+}
+
+/// The command could not run as asked (exit status 2), as opposed to a
+/// site with errors (exit status 1, in a [`Report`]).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+/// A loaded and resolved site, or the diagnostics that prevent one.
+pub struct Loaded {
+    pub sources: Sources,
+    pub site: Option<Site>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Reads and resolves the site at `root`.
+pub fn load(root: &Path, opts: &Options) -> Loaded {
+    let mut diagnostics = Diagnostics::default();
+    let sources = source::load(root, &mut diagnostics);
+    let site = resolve::resolve(&sources, opts, &mut diagnostics);
+    Loaded {
+        sources,
+        site,
+        diagnostics,
+    }
+}
+
+/// Renders a resolved site into `sink` (when the site has no errors).
+pub fn render_into(loaded: &mut Loaded, sink: &dyn Sink) -> Option<Stats> {
+    if loaded.diagnostics.has_errors() {
+        return None;
+    }
+    let site = loaded.site.as_ref()?;
+    let mut theme = match Theme::load(&loaded.sources.templates) {
+        Ok(theme) => theme,
+        Err(errors) => {
+            loaded.diagnostics.extend(errors);
+            return None;
+        }
+    };
+    match render::render(site, &loaded.sources.map, &mut theme, sink) {
+        Ok(stats) => Some(stats),
+        Err(errors) => {
+            loaded.diagnostics.extend(errors);
+            None
+        }
+    }
+}
+
+fn finish(mut loaded: Loaded, stats: Option<Stats>, started: Instant) -> Report {
+    loaded.diagnostics.sort(&loaded.sources.map);
+    Report {
+        sources: loaded.sources.map,
+        diagnostics: loaded.diagnostics,
+        stats,
+        elapsed: started.elapsed(),
+    }
+}
+
+pub struct BuildOptions {
+    pub root: PathBuf,
+    pub output: PathBuf,
+    pub resolve: Options,
+}
+
+/// `waymark build`: the whole site into a staging folder, swapped in only
+/// when everything succeeded.
+pub fn build(opts: &BuildOptions) -> Result<Report, UsageError> {
+    let started = Instant::now();
+    if let Some(reason) = refuse_output(&opts.root, &opts.output) {
+        return Err(UsageError(format!(
+            "refusing to build into {}: {reason}",
+            opts.output.display()
+        )));
+    }
+    let mut loaded = load(&opts.root, &opts.resolve);
+    if loaded.diagnostics.has_errors() {
+        return Ok(finish(loaded, None, started));
+    }
+    let staged = match StagedDir::new(&opts.output) {
+        Ok(staged) => staged,
+        Err(err) => {
+            loaded.diagnostics.push(Diagnostic::error(format!(
+                "cannot create a staging folder next to {}: {err}",
+                opts.output.display()
+            )));
+            return Ok(finish(loaded, None, started));
+        }
+    };
+    let stats = render_into(&mut loaded, &staged);
+    let stats = match stats {
+        Some(stats) => match staged.commit() {
+            Ok(()) => Some(stats),
+            Err(err) => {
+                loaded.diagnostics.push(Diagnostic::error(format!(
+                    "cannot replace {} with the new build: {err}",
+                    opts.output.display()
+                )));
+                None
+            }
+        },
+        // Dropping the staging folder deletes it; the output stays as it was.
+        None => None,
+    };
+    Ok(finish(loaded, stats, started))
+}
+
+/// `waymark check`: everything `build` validates, rendering in memory and
+/// writing nothing.
+pub fn check(root: &Path, opts: &Options) -> Report {
+    let started = Instant::now();
+    let mut loaded = load(root, opts);
+    let sink = MemorySink::default();
+    let stats = render_into(&mut loaded, &sink);
+    finish(loaded, stats, started)
+}

@@ -1,0 +1,165 @@
+//! The command line: flags as typed → one options struct per command →
+//! the pipeline → an exit status (0 fine, 1 content errors, 2 usage).
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::build::{self, BuildOptions, Report};
+use crate::resolve::Options;
+
+#[derive(Parser)]
+#[command(
+    name = "waymark",
+    version,
+    about = "A static site generator for learning roadmaps"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the site into a folder (public/ by default)
+    Build {
+        /// The site's folder (holding site.yaml)
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Where to write the site; replaced only when the build succeeds
+        #[arg(long, default_value = "public")]
+        output: PathBuf,
+        /// Use this base URL instead of the one in site.yaml
+        #[arg(long)]
+        base_url: Option<String>,
+        /// Also build articles and pages marked `draft: true`
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Validate content, templates and references without writing anything
+    Check {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        #[arg(long)]
+        drafts: bool,
+    },
+    /// Create a new site with a small example roadmap
+    Init {
+        /// The folder to create (must not exist, or be empty)
+        dir: PathBuf,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let color = std::io::stderr().is_terminal();
+    match cli.command {
+        Command::Build {
+            root,
+            output,
+            base_url,
+            drafts,
+        } => {
+            // A relative --output is relative to the current folder, like any path argument.
+            let opts = BuildOptions {
+                root,
+                output,
+                resolve: Options { drafts, base_url },
+            };
+            match build::build(&opts) {
+                Ok(report) => finish(&report, color, |stats| {
+                    format!(
+                        "built {} pages ({} files) into {} in {}",
+                        stats.pages,
+                        stats.files,
+                        opts.output.display(),
+                        seconds(report.elapsed)
+                    )
+                }),
+                Err(usage) => usage_error(&usage.0),
+            }
+        }
+        Command::Check { root, drafts } => {
+            let report = build::check(
+                &root,
+                &Options {
+                    drafts,
+                    base_url: None,
+                },
+            );
+            finish(&report, color, |stats| {
+                format!(
+                    "checked {} pages: no errors ({})",
+                    stats.pages,
+                    seconds(report.elapsed)
+                )
+            })
+        }
+        Command::Init { dir } => match crate::init::init(&dir) {
+            Ok(()) => {
+                println!(
+                    "created a new site in {0}\n  build it:   waymark build --root {0}\n  preview it: open {0}/public/index.html after building",
+                    dir.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(crate::init::InitError::Usage(message)) => usage_error(&message),
+            Err(crate::init::InitError::Io(message)) => {
+                eprintln!("error: {message}");
+                ExitCode::from(1)
+            }
+        },
+    }
+}
+
+fn finish(
+    report: &Report,
+    color: bool,
+    success: impl FnOnce(&crate::render::Stats) -> String,
+) -> ExitCode {
+    report.diagnostics.emit(&report.sources, color);
+    let errors = report.diagnostics.error_count();
+    let warnings = report.diagnostics.warning_count();
+    match (&report.stats, errors) {
+        (Some(stats), 0) => {
+            let mut line = success(stats);
+            if warnings > 0 {
+                line.push_str(&format!(", {warnings} warning(s)"));
+            }
+            eprintln!("{line}");
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!(
+                "error: the site has {errors} error(s){}; nothing was written",
+                if warnings > 0 {
+                    format!(" and {warnings} warning(s)")
+                } else {
+                    String::new()
+                }
+            );
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+fn seconds(elapsed: std::time::Duration) -> String {
+    format!("{:.2} s", elapsed.as_secs_f64())
+}

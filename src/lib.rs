@@ -1,0 +1,17 @@
+//! waymark: a static site generator for learning roadmaps.
+//!
+//! The data flows one way: [`source`] loads files, [`resolve`] checks them
+//! and builds the immutable [`model`], [`render`] turns it into files, and
+//! [`output`] writes them. [`build`] strings the steps together for the
+//! commands in [`cli`].
+
+pub mod build;
+pub mod cli;
+pub mod diag;
+pub mod init;
+pub mod markdown;
+pub mod model;
+pub mod output;
+pub mod render;
+pub mod resolve;
+pub mod source;

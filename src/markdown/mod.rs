@@ -1,0 +1,648 @@
+//! Markdown → HTML, once per text. A text is parsed a single time into HTML
+//! in which every link that depends on the page it lands on (`@` references
+//! and root-relative `/…` links) is a placeholder; [`Markdown::html_for`]
+//! fills the placeholders for a page. So the same topic summary can appear on
+//! a phase page, a topic page and a feed without being parsed again.
+
+mod highlight;
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::ops::Range;
+
+use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+
+pub use highlight::{stylesheet as highlight_stylesheet, theme_names};
+
+/// How to parse one text.
+#[derive(Debug, Clone, Default)]
+pub struct ParseOptions {
+    /// Keep raw HTML (authors are trusted); `false` escapes it.
+    pub allow_html: bool,
+    /// Prefix for heading ids, so headings of several YAML fields shown on
+    /// one page cannot collide (`linear-algebra-` + `notes`).
+    pub id_prefix: Option<String>,
+}
+
+/// A link whose target depends on the site: `@…` references and `/…` paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawLink {
+    /// The destination as written, without `@` for references.
+    pub dest: String,
+    pub is_reference: bool,
+    /// Where the link is in the text (bytes), for error messages.
+    pub range: Range<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Heading {
+    pub level: u8,
+    pub id: String,
+    pub text: String,
+}
+
+/// A problem found while parsing, at a byte range of the text.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub message: String,
+    pub range: Range<usize>,
+}
+
+/// A parsed text whose links are not resolved yet.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    html: String,
+    pub links: Vec<RawLink>,
+    pub headings: Vec<Heading>,
+    pub words: usize,
+    pub excerpt: String,
+    pub warnings: Vec<Problem>,
+}
+
+/// Where a resolved link points: a path in the site (with a fragment, if
+/// any), as it follows the root prefix, and the target's title for empty link text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkTarget {
+    pub href: String,
+    pub title: String,
+}
+
+/// A parsed text with its links resolved, ready to render on any page.
+#[derive(Debug, Clone)]
+pub struct Markdown {
+    html: String,
+    links: Vec<LinkTarget>,
+    pub headings: Vec<Heading>,
+    pub words: usize,
+    pub excerpt: String,
+}
+
+const PLACEHOLDER: char = '\0';
+const HREF: char = 'h';
+const TITLE: char = 't';
+const EXCERPT_CHARS: usize = 300;
+/// Fence languages that mean "no highlighting, please".
+const PLAIN_LANGUAGES: &[&str] = &[
+    "text",
+    "txt",
+    "plain",
+    "plaintext",
+    "none",
+    "output",
+    "console-output",
+];
+
+impl Parsed {
+    /// Attaches the resolved targets, one per entry of [`Parsed::links`], in order.
+    pub fn resolve(self, links: Vec<LinkTarget>) -> Markdown {
+        debug_assert_eq!(links.len(), self.links.len());
+        Markdown {
+            html: self.html,
+            links,
+            headings: self.headings,
+            words: self.words,
+            excerpt: self.excerpt,
+        }
+    }
+}
+
+impl Markdown {
+    /// The HTML for a page whose way back to the site root is `root`
+    /// (`../../`, or the absolute base URL for feeds and the 404 page).
+    pub fn html_for(&self, root: &str) -> String {
+        if self.links.is_empty() {
+            return self.html.clone();
+        }
+        let mut out = String::with_capacity(self.html.len() + self.links.len() * 32);
+        let mut rest = self.html.as_str();
+        while let Some(start) = rest.find(PLACEHOLDER) {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 1..];
+            let end = after.find(PLACEHOLDER).expect("placeholders come in pairs");
+            let (kind, index) = after[..end].split_at(1);
+            let target = &self.links[index.parse::<usize>().expect("placeholder index")];
+            match kind.chars().next() {
+                Some(HREF) => {
+                    escape_attr_into(root, &mut out);
+                    escape_attr_into(&target.href, &mut out);
+                }
+                _ => escape_text_into(&target.title, &mut out),
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.html.trim().is_empty()
+    }
+}
+
+/// GitHub-style slug of a heading or tag: lowercase, spaces to `-`,
+/// punctuation other than `-` and `_` dropped.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    for c in text.trim().chars() {
+        if c.is_alphanumeric() || c == '-' || c == '_' {
+            slug.extend(c.to_lowercase());
+        } else if c.is_whitespace() {
+            slug.push('-');
+        }
+    }
+    slug
+}
+
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Parses a Markdown text once. Never fails: odd input is still Markdown.
+pub fn parse(text: &str, opts: &ParseOptions) -> Parsed {
+    // Placeholders are delimited by NUL, which CommonMark replaces anyway;
+    // doing it first makes the delimiter impossible in author text.
+    let text: Cow<str> = if memchr::memchr(0, text.as_bytes()).is_some() {
+        Cow::Owned(text.replace('\0', "\u{FFFD}"))
+    } else {
+        Cow::Borrowed(text)
+    };
+    let mut state = State {
+        opts,
+        links: Vec::new(),
+        headings: Vec::new(),
+        ids: HashMap::new(),
+        words: 0,
+        excerpt: String::new(),
+        warnings: Vec::new(),
+        awaiting_text: None,
+        image: None,
+    };
+    let mut events: Vec<Event> = Vec::new();
+    let mut parser = Parser::new_ext(&text, options()).into_offset_iter();
+
+    while let Some((event, range)) = parser.next() {
+        match event {
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => {
+                let mut inner = Vec::new();
+                let mut plain = String::new();
+                for (event, range) in parser.by_ref() {
+                    match event {
+                        Event::End(TagEnd::Heading(_)) => break,
+                        Event::Text(ref t) | Event::Code(ref t) => plain.push_str(t),
+                        _ => {}
+                    }
+                    inner.push((event, range));
+                }
+                state.count(&plain);
+                let id = state.heading_id(id.as_deref(), &plain);
+                let mut open = format!("<{} id=\"", level);
+                escape_attr_into(&id, &mut open);
+                open.push('"');
+                if !classes.is_empty() {
+                    open.push_str(" class=\"");
+                    escape_attr_into(&classes.join(" "), &mut open);
+                    open.push('"');
+                }
+                for (name, value) in attrs {
+                    let _ = write!(open, " {}=\"", sanitize_attr_name(&name));
+                    escape_attr_into(value.as_deref().unwrap_or(""), &mut open);
+                    open.push('"');
+                }
+                open.push('>');
+                state.headings.push(Heading {
+                    level: heading_level(level),
+                    id,
+                    text: plain,
+                });
+                events.push(Event::Html(open.into()));
+                state.rewrite_links(inner, &mut events, &text);
+                events.push(Event::Html(format!("</{level}>\n").into()));
+            }
+            Event::Start(Tag::CodeBlock(kind)) => {
+                let mut code = String::new();
+                for (event, _) in parser.by_ref() {
+                    match event {
+                        Event::End(TagEnd::CodeBlock) => break,
+                        Event::Text(t) => code.push_str(&t),
+                        _ => {}
+                    }
+                }
+                let language = match &kind {
+                    CodeBlockKind::Fenced(info) => info
+                        .split(|c: char| c.is_whitespace() || c == ',' || c == '{')
+                        .next()
+                        .unwrap_or("")
+                        .to_owned(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                events.push(Event::Html(
+                    state.code_block(&code, &language, range).into(),
+                ));
+            }
+            other => state.rewrite_links(vec![(other, range)], &mut events, &text),
+        }
+    }
+
+    let mut html = String::with_capacity(text.len() * 3 / 2);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    Parsed {
+        html,
+        links: state.links,
+        headings: state.headings,
+        words: state.words,
+        excerpt: state.excerpt.trim().to_owned(),
+        warnings: state.warnings,
+    }
+}
+
+struct State<'o> {
+    opts: &'o ParseOptions,
+    links: Vec<RawLink>,
+    headings: Vec<Heading>,
+    ids: HashMap<String, usize>,
+    words: usize,
+    excerpt: String,
+    warnings: Vec<Problem>,
+    /// A site link just opened; if it closes at once, it gets the target's title.
+    awaiting_text: Option<usize>,
+    /// An image with a site path whose alt text is being collected.
+    image: Option<PendingImage>,
+}
+
+struct PendingImage {
+    index: usize,
+    title: String,
+    alt: String,
+}
+
+impl State<'_> {
+    fn count(&mut self, text: &str) {
+        self.words += text.split_whitespace().count();
+        if self.excerpt.len() < EXCERPT_CHARS {
+            if !self.excerpt.is_empty() && !self.excerpt.ends_with(' ') {
+                self.excerpt.push(' ');
+            }
+            let room = EXCERPT_CHARS - self.excerpt.len();
+            let mut cut = text.len().min(room);
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            self.excerpt.push_str(text[..cut].trim_start());
+        }
+    }
+
+    fn heading_id(&mut self, custom: Option<&str>, text: &str) -> String {
+        let base = match custom {
+            Some(id) => id.to_owned(),
+            None => {
+                let slug = slugify(text);
+                let slug = if slug.is_empty() {
+                    "section".to_owned()
+                } else {
+                    slug
+                };
+                match &self.opts.id_prefix {
+                    Some(prefix) => format!("{prefix}{slug}"),
+                    None => slug,
+                }
+            }
+        };
+        let seen = self.ids.entry(base.clone()).or_insert(0);
+        let id = if *seen == 0 {
+            base
+        } else {
+            format!("{base}-{seen}")
+        };
+        *seen += 1;
+        id
+    }
+
+    fn code_block(&mut self, code: &str, language: &str, range: Range<usize>) -> String {
+        self.words += code.split_whitespace().count();
+        let mut out = String::with_capacity(code.len() * 2 + 64);
+        if language.is_empty() || PLAIN_LANGUAGES.contains(&language.to_ascii_lowercase().as_str())
+        {
+            out.push_str("<pre class=\"code\"><code>");
+            escape_text_into(code, &mut out);
+        } else {
+            let lang_attr = {
+                let mut s = String::new();
+                escape_attr_into(language, &mut s);
+                s
+            };
+            let _ = write!(
+                out,
+                "<pre class=\"code hl-code\" data-lang=\"{lang_attr}\"><code class=\"language-{lang_attr}\">"
+            );
+            match highlight::highlight(code, language) {
+                Some(html) => out.push_str(&html),
+                None => {
+                    self.warnings.push(Problem {
+                        message: format!(
+                            "no highlighting for language `{language}`; the code is shown as plain text"
+                        ),
+                        range,
+                    });
+                    escape_text_into(code, &mut out);
+                }
+            }
+        }
+        out.push_str("</code></pre>\n");
+        out
+    }
+
+    /// Passes events through, turning site links into placeholders, task
+    /// list markers into labelled checkboxes, and (if asked) raw HTML into text.
+    fn rewrite_links<'a>(
+        &mut self,
+        events: Vec<(Event<'a>, Range<usize>)>,
+        out: &mut Vec<Event<'a>>,
+        text: &str,
+    ) {
+        for (event, range) in events {
+            // An `@` link with no text gets the target's title.
+            if let Some(index) = self.awaiting_text.take() {
+                if matches!(event, Event::End(TagEnd::Link)) {
+                    out.push(Event::Html(
+                        format!("{PLACEHOLDER}{TITLE}{index}{PLACEHOLDER}").into(),
+                    ));
+                }
+            }
+            // Inside an image with a site path, text is its alt text.
+            if let Some(image) = &mut self.image {
+                match event {
+                    Event::End(TagEnd::Image) => {
+                        let image = self.image.take().expect("in an image");
+                        let mut tag = format!(
+                            "<img src=\"{PLACEHOLDER}{HREF}{}{PLACEHOLDER}\" alt=\"",
+                            image.index
+                        );
+                        escape_attr_into(&image.alt, &mut tag);
+                        tag.push('"');
+                        if !image.title.is_empty() {
+                            tag.push_str(" title=\"");
+                            escape_attr_into(&image.title, &mut tag);
+                            tag.push('"');
+                        }
+                        tag.push('>');
+                        out.push(Event::Html(tag.into()));
+                    }
+                    Event::Text(t) | Event::Code(t) => image.alt.push_str(&t),
+                    _ => {}
+                }
+                continue;
+            }
+            match event {
+                Event::Start(Tag::Link {
+                    dest_url, title, ..
+                }) if is_site_link(&dest_url) => {
+                    let index = self.push_link(&dest_url, range, text);
+                    let mut open = format!("<a href=\"{PLACEHOLDER}{HREF}{index}{PLACEHOLDER}\"");
+                    if !title.is_empty() {
+                        open.push_str(" title=\"");
+                        escape_attr_into(&title, &mut open);
+                        open.push('"');
+                    }
+                    open.push('>');
+                    out.push(Event::Html(open.into()));
+                    self.awaiting_text = Some(index);
+                }
+                Event::Start(Tag::Image {
+                    dest_url, title, ..
+                }) if is_site_link(&dest_url) => {
+                    let index = self.push_link(&dest_url, range, text);
+                    self.image = Some(PendingImage {
+                        index,
+                        title: title.to_string(),
+                        alt: String::new(),
+                    });
+                }
+                Event::Text(ref t) | Event::Code(ref t) => {
+                    self.count(t);
+                    out.push(event);
+                }
+                Event::TaskListMarker(done) => {
+                    let label = if done { "done" } else { "to do" };
+                    let checked = if done { " checked" } else { "" };
+                    out.push(Event::Html(
+                        format!(
+                            "<input type=\"checkbox\" disabled{checked} aria-label=\"{label}\"> "
+                        )
+                        .into(),
+                    ));
+                }
+                Event::Html(t) | Event::InlineHtml(t) if !self.opts.allow_html => {
+                    out.push(Event::Text(t));
+                }
+                Event::SoftBreak | Event::HardBreak => {
+                    self.count(" ");
+                    out.push(event);
+                }
+                other => out.push(other),
+            }
+        }
+    }
+
+    /// Records a site link; its range is that of the destination as written
+    /// inside the link, which is what a reader wants to fix.
+    fn push_link(&mut self, dest: &CowStr, link: Range<usize>, text: &str) -> usize {
+        let (dest, is_reference) = match dest.strip_prefix('@') {
+            Some(rest) => (rest.to_owned(), true),
+            None => (dest.to_string(), false),
+        };
+        let needle = if is_reference {
+            format!("@{dest}")
+        } else {
+            dest.clone()
+        };
+        // Reference-style links keep their destination elsewhere in the text.
+        let start = text
+            .get(link.clone())
+            .and_then(|inside| inside.find(&needle))
+            .map(|i| link.start + i)
+            .or_else(|| text.find(&needle))
+            .unwrap_or(link.start);
+        self.links.push(RawLink {
+            dest,
+            is_reference,
+            range: start..start + needle.len(),
+        });
+        self.links.len() - 1
+    }
+}
+
+/// `@…` references and root-relative paths (not `//host` URLs).
+fn is_site_link(dest: &str) -> bool {
+    dest.starts_with('@') || (dest.starts_with('/') && !dest.starts_with("//"))
+}
+
+fn heading_level(level: HeadingLevel) -> u8 {
+    match level {
+        HeadingLevel::H1 => 1,
+        HeadingLevel::H2 => 2,
+        HeadingLevel::H3 => 3,
+        HeadingLevel::H4 => 4,
+        HeadingLevel::H5 => 5,
+        HeadingLevel::H6 => 6,
+    }
+}
+
+fn sanitize_attr_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.'))
+        .collect()
+}
+
+pub fn escape_text_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+pub fn escape_attr_into(text: &str, out: &mut String) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn html(text: &str) -> String {
+        let parsed = parse(
+            text,
+            &ParseOptions {
+                allow_html: true,
+                id_prefix: None,
+            },
+        );
+        let targets = parsed
+            .links
+            .iter()
+            .map(|l| LinkTarget {
+                href: format!("resolved/{}", l.dest.replace(':', "_")),
+                title: format!("Title of {}", l.dest),
+            })
+            .collect();
+        parsed.resolve(targets).html_for("../")
+    }
+
+    #[test]
+    fn slugs_are_github_style() {
+        assert_eq!(slugify("Hello, World!"), "hello-world");
+        assert_eq!(slugify("What is `x_y`?"), "what-is-x_y");
+        assert_eq!(slugify("Café au lait"), "café-au-lait");
+        assert_eq!(slugify("a - b"), "a---b");
+    }
+
+    #[test]
+    fn headings_get_unique_ids() {
+        let parsed = parse(
+            "# Intro\n\n## Intro\n\n## Setup {#custom}\n",
+            &ParseOptions::default(),
+        );
+        let ids: Vec<_> = parsed.headings.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["intro", "intro-1", "custom"]);
+        let html = parsed.resolve(vec![]).html_for("./");
+        assert!(html.contains("<h2 id=\"intro-1\">Intro</h2>"), "{html}");
+    }
+
+    #[test]
+    fn references_become_page_relative_links() {
+        let out = html("See [algebra](@topic:linear-algebra) and [](@page:about).");
+        assert!(
+            out.contains("<a href=\"../resolved/topic_linear-algebra\">algebra</a>"),
+            "{out}"
+        );
+        assert!(out.contains(">Title of page:about</a>"), "{out}");
+    }
+
+    #[test]
+    fn references_in_code_are_text() {
+        let parsed = parse(
+            "`[x](@topic:a)`\n\n```\n[x](@topic:b)\n```\n",
+            &ParseOptions::default(),
+        );
+        assert!(parsed.links.is_empty());
+    }
+
+    #[test]
+    fn link_ranges_point_at_the_destination() {
+        let text = "Line one\n\nA [link](@topic:missing) here.";
+        let parsed = parse(text, &ParseOptions::default());
+        let range = parsed.links[0].range.clone();
+        assert_eq!(&text[range], "@topic:missing");
+    }
+
+    #[test]
+    fn root_relative_images_and_links() {
+        let out = html("![A & `B`](/images/x.png) [home](/) [ext](https://example.org/)");
+        assert!(
+            out.contains("<img src=\"../resolved//images/x.png\" alt=\"A &amp; B\">"),
+            "{out}"
+        );
+        assert!(out.contains("href=\"https://example.org/\""), "{out}");
+    }
+
+    #[test]
+    fn raw_html_can_be_escaped() {
+        let opts = ParseOptions {
+            allow_html: false,
+            id_prefix: None,
+        };
+        let parsed = parse("<script>alert(1)</script>\n\nHi <b>x</b>", &opts);
+        let out = parsed.resolve(vec![]).html_for("./");
+        assert!(!out.contains("<script>"), "{out}");
+        assert!(out.contains("&lt;b&gt;"), "{out}");
+    }
+
+    #[test]
+    fn code_is_highlighted_and_counted() {
+        let parsed = parse(
+            "Two words\n\n```python\nx = 1\n```\n",
+            &ParseOptions::default(),
+        );
+        let out = parsed.clone().resolve(vec![]).html_for("./");
+        assert!(out.contains("data-lang=\"python\""), "{out}");
+        assert!(out.contains("hl-"), "{out}");
+        assert_eq!(parsed.words, 5);
+        let parsed = parse("```nosuchlang\nx\n```\n", &ParseOptions::default());
+        assert_eq!(parsed.warnings.len(), 1);
+    }
+
+    #[test]
+    fn nul_bytes_cannot_forge_placeholders() {
+        let out = html("a\0h0\0b [x](@page:p)");
+        assert!(out.contains('\u{FFFD}'), "{out}");
+        assert!(out.contains("resolved/page_p"), "{out}");
+    }
+
+    #[test]
+    fn task_lists_are_labelled() {
+        let out = html("- [x] done\n- [ ] not yet\n");
+        assert!(out.contains("aria-label=\"done\""), "{out}");
+    }
+}

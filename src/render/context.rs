@@ -1,0 +1,404 @@
+//! Typed template contexts. Every link is a site path (`roadmaps/ml/`) that
+//! templates put after `root`, the page's way back to the site root, so
+//! pages work under any base path and from disk. Markdown arrives as HTML
+//! already made for the page's depth.
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+
+use crate::markdown::Heading;
+use crate::model::{
+    Cost, Date, Doc, Duration, Extra, Hours, MdId, NodeId, Phase, Resource, ResourceKind, Site,
+    SitePath, Topic,
+};
+
+/// The pieces every context is built from: the site, and the page's root prefix.
+pub struct Ctx<'a> {
+    pub site: &'a Site,
+    pub root: &'a str,
+}
+
+#[derive(Serialize, Clone)]
+pub struct Link<'a> {
+    pub title: &'a str,
+    pub path: &'a SitePath,
+    pub kind: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct Crumb<'a> {
+    pub title: Cow<'a, str>,
+    pub path: SitePath,
+}
+
+#[derive(Serialize)]
+pub struct Meta<'a> {
+    pub kind: &'static str,
+    pub title: Cow<'a, str>,
+    pub description: Option<Cow<'a, str>>,
+    pub path: &'a SitePath,
+    pub permalink: String,
+    pub breadcrumbs: Vec<Crumb<'a>>,
+}
+
+#[derive(Serialize)]
+pub struct RoadmapCard<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub path: &'a SitePath,
+    pub summary: Option<String>,
+    pub audience: Option<&'a str>,
+    pub phase_count: usize,
+    pub topic_count: usize,
+    pub duration: Option<Duration>,
+    pub extra: &'a Extra,
+}
+
+#[derive(Serialize)]
+pub struct PhaseCard<'a> {
+    pub id: &'a str,
+    pub number: u64,
+    pub position: usize,
+    pub title: &'a str,
+    pub path: &'a SitePath,
+    pub duration: Option<Duration>,
+    pub weekly_hours: Option<Hours>,
+    pub summary: Option<String>,
+    pub milestone: Option<String>,
+    pub topics: Vec<TopicCard<'a>>,
+    pub extra: &'a Extra,
+}
+
+#[derive(Serialize)]
+pub struct TopicCard<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub path: &'a SitePath,
+    pub duration: Option<Duration>,
+    pub optional: bool,
+}
+
+#[derive(Serialize)]
+pub struct PhaseFull<'a> {
+    pub id: &'a str,
+    pub number: u64,
+    pub position: usize,
+    pub title: &'a str,
+    pub path: &'a SitePath,
+    pub duration: Option<Duration>,
+    pub weekly_hours: Option<Hours>,
+    pub summary: Option<String>,
+    pub milestone: Option<String>,
+    pub assessment: Option<String>,
+    pub projects: Vec<ProjectCtx<'a>>,
+    pub topics: Vec<TopicFull<'a>>,
+    pub has_resources: bool,
+    pub has_exercises: bool,
+    pub requires: Vec<Link<'a>>,
+    pub required_by: Vec<Link<'a>>,
+    pub referenced_by: Vec<Link<'a>>,
+    pub extra: &'a Extra,
+}
+
+#[derive(Serialize)]
+pub struct ProjectCtx<'a> {
+    pub title: &'a str,
+    pub description: Option<String>,
+    pub extra: &'a Extra,
+}
+
+#[derive(Serialize)]
+pub struct TopicFull<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub path: &'a SitePath,
+    pub duration: Option<Duration>,
+    pub optional: bool,
+    pub summary: Option<String>,
+    pub why: Option<String>,
+    pub learn: &'a [String],
+    pub resources: Vec<ResourceCtx<'a>>,
+    pub exercises: Vec<String>,
+    pub requires: Vec<Link<'a>>,
+    pub required_by: Vec<Link<'a>>,
+    pub referenced_by: Vec<Link<'a>>,
+    pub extra: &'a Extra,
+}
+
+#[derive(Serialize)]
+pub struct ResourceCtx<'a> {
+    pub title: &'a str,
+    pub by: Option<&'a str>,
+    pub url: Option<&'a str>,
+    pub kind: ResourceKind,
+    pub kind_label: &'static str,
+    pub cost: Option<Cost>,
+    pub cost_label: &'static str,
+    pub note: Option<String>,
+    pub extra: &'a Extra,
+}
+
+#[derive(Serialize)]
+pub struct TagLink<'a> {
+    pub name: &'a str,
+    pub path: &'a SitePath,
+}
+
+#[derive(Serialize)]
+pub struct DocCard<'a> {
+    pub title: &'a str,
+    pub subtitle: Option<&'a str>,
+    pub path: &'a SitePath,
+    pub description: Cow<'a, str>,
+    pub author: Option<&'a str>,
+    pub date: Option<Date>,
+    pub reading_minutes: usize,
+    pub tags: Vec<TagLink<'a>>,
+    pub kind: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct DocFull<'a> {
+    pub slug: &'a str,
+    pub title: &'a str,
+    pub subtitle: Option<&'a str>,
+    pub description: Option<&'a str>,
+    pub author: Option<&'a str>,
+    pub date: Option<Date>,
+    pub updated: Option<Date>,
+    pub tags: Vec<TagLink<'a>>,
+    pub reading_minutes: usize,
+    pub words: usize,
+    pub content: String,
+    pub toc: &'a [Heading],
+    pub hero_image: Option<String>,
+    pub roadmap: Option<Link<'a>>,
+    pub draft: bool,
+    pub referenced_by: Vec<Link<'a>>,
+    pub extra: &'a Extra,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn md(&self, id: Option<MdId>) -> Option<String> {
+        id.map(|id| self.site.md(id).html_for(self.root))
+    }
+
+    pub fn link(&self, node: NodeId) -> Link<'a> {
+        Link {
+            title: self.site.title(node),
+            path: self.site.path(node),
+            kind: self.site.kind(node),
+        }
+    }
+
+    pub fn links(&self, nodes: &[NodeId]) -> Vec<Link<'a>> {
+        nodes.iter().map(|&n| self.link(n)).collect()
+    }
+
+    pub fn roadmap_card(&self, r: usize) -> RoadmapCard<'a> {
+        let roadmap = &self.site.roadmaps[r];
+        RoadmapCard {
+            id: roadmap.id.as_str(),
+            title: &roadmap.title,
+            path: &roadmap.path,
+            summary: self.md(roadmap.summary),
+            audience: roadmap.audience.as_deref(),
+            phase_count: roadmap.phases.len(),
+            topic_count: roadmap.phases.iter().map(|p| p.topics.len()).sum(),
+            duration: Duration::total(roadmap.phases.iter().filter_map(|p| p.duration)),
+            extra: &roadmap.extra,
+        }
+    }
+
+    pub fn phase_card(&self, r: usize, p: usize) -> PhaseCard<'a> {
+        let phase = self.site.phase(r, p);
+        PhaseCard {
+            id: phase.id.as_str(),
+            number: phase.number,
+            position: p + 1,
+            title: &phase.title,
+            path: &phase.path,
+            duration: phase.duration,
+            weekly_hours: phase.weekly_hours,
+            summary: self.md(phase.summary),
+            milestone: self.md(phase.milestone),
+            topics: phase
+                .topics
+                .iter()
+                .map(|t| TopicCard {
+                    id: t.id.as_str(),
+                    title: &t.title,
+                    path: &t.path,
+                    duration: t.duration,
+                    optional: t.optional,
+                })
+                .collect(),
+            extra: &phase.extra,
+        }
+    }
+
+    pub fn phase_full(&self, r: usize, p: usize) -> PhaseFull<'a> {
+        let phase: &'a Phase = self.site.phase(r, p);
+        let node = NodeId::Phase(r, p);
+        PhaseFull {
+            id: phase.id.as_str(),
+            number: phase.number,
+            position: p + 1,
+            title: &phase.title,
+            path: &phase.path,
+            duration: phase.duration,
+            weekly_hours: phase.weekly_hours,
+            summary: self.md(phase.summary),
+            milestone: self.md(phase.milestone),
+            assessment: self.md(phase.assessment),
+            projects: phase
+                .projects
+                .iter()
+                .map(|project| ProjectCtx {
+                    title: &project.title,
+                    description: self.md(project.description),
+                    extra: &project.extra,
+                })
+                .collect(),
+            topics: (0..phase.topics.len())
+                .map(|t| self.topic_full(r, p, t))
+                .collect(),
+            has_resources: phase.topics.iter().any(|t| !t.resources.is_empty()),
+            has_exercises: phase.topics.iter().any(|t| !t.exercises.is_empty()),
+            requires: self.links(&phase.requires),
+            required_by: self.links(self.site.required_by(node)),
+            referenced_by: self.links(self.site.referenced_by(node)),
+            extra: &phase.extra,
+        }
+    }
+
+    pub fn topic_full(&self, r: usize, p: usize, t: usize) -> TopicFull<'a> {
+        let topic: &'a Topic = self.site.topic(r, p, t);
+        let node = NodeId::Topic(r, p, t);
+        TopicFull {
+            id: topic.id.as_str(),
+            title: &topic.title,
+            path: &topic.path,
+            duration: topic.duration,
+            optional: topic.optional,
+            summary: self.md(topic.summary),
+            why: self.md(topic.why),
+            learn: &topic.learn,
+            resources: topic.resources.iter().map(|r| self.resource(r)).collect(),
+            exercises: topic
+                .exercises
+                .iter()
+                .filter_map(|&e| self.md(Some(e)))
+                .collect(),
+            requires: self.links(&topic.requires),
+            required_by: self.links(self.site.required_by(node)),
+            referenced_by: self.links(self.site.referenced_by(node)),
+            extra: &topic.extra,
+        }
+    }
+
+    pub fn resource(&self, resource: &'a Resource) -> ResourceCtx<'a> {
+        ResourceCtx {
+            title: &resource.title,
+            by: resource.by.as_deref(),
+            url: resource.url.as_deref(),
+            kind: resource.kind,
+            kind_label: resource.kind.label(),
+            cost: resource.cost,
+            cost_label: resource.cost.map_or("Cost unknown", Cost::label),
+            note: self.md(resource.note),
+            extra: &resource.extra,
+        }
+    }
+
+    pub fn tag_links(&self, doc: &'a Doc) -> Vec<TagLink<'a>> {
+        doc.tag_ids
+            .iter()
+            .map(|&i| TagLink {
+                name: &self.site.tags[i].name,
+                path: &self.site.tags[i].path,
+            })
+            .collect()
+    }
+
+    pub fn doc_card(&self, node: NodeId) -> DocCard<'a> {
+        let doc = self.doc(node);
+        let body = self.site.md(doc.body);
+        DocCard {
+            title: &doc.title,
+            subtitle: doc.subtitle.as_deref(),
+            path: &doc.path,
+            description: doc
+                .description
+                .as_deref()
+                .map_or_else(|| Cow::Owned(short_excerpt(&body.excerpt)), Cow::Borrowed),
+            author: doc.author.as_deref(),
+            date: doc.date,
+            reading_minutes: reading_minutes(body.words),
+            tags: self.tag_links(doc),
+            kind: self.site.kind(node),
+        }
+    }
+
+    pub fn doc(&self, node: NodeId) -> &'a Doc {
+        match node {
+            NodeId::Article(i) => &self.site.articles[i],
+            NodeId::Page(i) => &self.site.pages[i],
+            NodeId::RoadmapPage(r, i) => &self.site.roadmaps[r].pages[i],
+            _ => unreachable!("not a document: {node:?}"),
+        }
+    }
+
+    pub fn doc_full(&self, node: NodeId) -> DocFull<'a> {
+        let doc = self.doc(node);
+        let body = self.site.md(doc.body);
+        let roadmap = match node {
+            NodeId::RoadmapPage(r, _) => Some(r),
+            _ => doc.roadmap,
+        };
+        DocFull {
+            slug: doc.slug.as_str(),
+            title: &doc.title,
+            subtitle: doc.subtitle.as_deref(),
+            description: doc.description.as_deref(),
+            author: doc.author.as_deref(),
+            date: doc.date,
+            updated: doc.updated,
+            tags: self.tag_links(doc),
+            reading_minutes: reading_minutes(body.words),
+            words: body.words,
+            content: body.html_for(self.root),
+            toc: &body.headings,
+            hero_image: doc.hero_image.as_deref().map(|src| self.href(src)),
+            roadmap: roadmap.map(|r| self.link(NodeId::Roadmap(r))),
+            draft: doc.draft,
+            referenced_by: self.links(self.site.referenced_by(node)),
+            extra: &doc.extra,
+        }
+    }
+
+    /// A URL an author wrote in front matter: root-relative ones become page-relative.
+    pub fn href(&self, url: &str) -> String {
+        match url.strip_prefix('/') {
+            Some(rest) if !rest.starts_with('/') => format!("{}{rest}", self.root),
+            _ => url.to_owned(),
+        }
+    }
+}
+
+/// Minutes to read at 200 words a minute, at least one.
+pub fn reading_minutes(words: usize) -> usize {
+    words.div_ceil(200).max(1)
+}
+
+/// The first sentence or so of a text, for cards and descriptions.
+pub fn short_excerpt(text: &str) -> String {
+    const MAX: usize = 180;
+    if text.chars().count() <= MAX {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(MAX).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{}…", cut.trim_end_matches([',', ';', ':', '.', ' ']))
+}

@@ -1,0 +1,623 @@
+//! RENDER: the site model → files, through Tera templates. Pages render in
+//! parallel; each reads the immutable model and writes one file.
+
+mod context;
+mod data;
+mod theme;
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::diag::{Diagnostic, SourceMap};
+use crate::model::{NodeId, Site, SitePath};
+use crate::output::Sink;
+use context::{Crumb, Ctx, Meta};
+pub use theme::{Theme, builtin_static, builtin_template_names};
+
+/// What one render did, for the summary line.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stats {
+    pub pages: usize,
+    pub files: usize,
+}
+
+/// One page to render: what it shows and where it goes.
+#[derive(Debug, Clone, Copy)]
+enum Job {
+    Home,
+    Roadmap(usize),
+    Phase(usize, usize),
+    Topic(usize, usize, usize),
+    Doc(NodeId),
+    Articles,
+    Tags,
+    Tag(usize),
+    Resources,
+    NotFound,
+}
+
+impl Job {
+    fn template(self) -> &'static str {
+        match self {
+            Job::Home => "index.html",
+            Job::Roadmap(_) => "roadmap.html",
+            Job::Phase(..) => "phase.html",
+            Job::Topic(..) => "topic.html",
+            Job::Doc(NodeId::Article(_)) => "article.html",
+            Job::Doc(NodeId::RoadmapPage(..)) => "roadmap_page.html",
+            Job::Doc(_) => "page.html",
+            Job::Articles => "articles.html",
+            Job::Tags => "tags.html",
+            Job::Tag(_) => "tag.html",
+            Job::Resources => "resources.html",
+            Job::NotFound => "404.html",
+        }
+    }
+}
+
+fn jobs(site: &Site) -> Vec<Job> {
+    let mut jobs = vec![
+        Job::Home,
+        Job::Articles,
+        Job::Tags,
+        Job::Resources,
+        Job::NotFound,
+    ];
+    for (r, roadmap) in site.roadmaps.iter().enumerate() {
+        jobs.push(Job::Roadmap(r));
+        for (p, phase) in roadmap.phases.iter().enumerate() {
+            jobs.push(Job::Phase(r, p));
+            jobs.extend((0..phase.topics.len()).map(|t| Job::Topic(r, p, t)));
+        }
+        jobs.extend((0..roadmap.pages.len()).map(|i| Job::Doc(NodeId::RoadmapPage(r, i))));
+    }
+    jobs.extend((0..site.articles.len()).map(|i| Job::Doc(NodeId::Article(i))));
+    jobs.extend((0..site.pages.len()).map(|i| Job::Doc(NodeId::Page(i))));
+    jobs.extend((0..site.tags.len()).map(Job::Tag));
+    jobs
+}
+
+/// Site-wide values every template sees as `site` and `nav`.
+#[derive(Serialize)]
+struct SiteCtx<'a> {
+    title: &'a str,
+    description: Option<&'a str>,
+    language: &'a str,
+    author: Option<&'a str>,
+    base_url: &'a str,
+    extra: &'a crate::model::Extra,
+    generator: &'static str,
+}
+
+#[derive(Serialize)]
+struct NavCtx<'a> {
+    roadmaps: Vec<context::Link<'a>>,
+    articles: bool,
+    tags: bool,
+    resources: bool,
+    pages: Vec<context::Link<'a>>,
+}
+
+/// Renders every file of the site into `sink`. Returns every error found
+/// (not only the first) when any page fails.
+pub fn render(
+    site: &Site,
+    sources: &SourceMap,
+    theme: &mut Theme,
+    sink: &dyn Sink,
+) -> Result<Stats, Vec<Diagnostic>> {
+    let global = theme.tera.global_context();
+    global.insert(
+        "site",
+        &SiteCtx {
+            title: &site.config.title,
+            description: site.config.description.as_deref(),
+            language: &site.config.language,
+            author: site.config.author.as_deref(),
+            base_url: site.config.base_url.as_str(),
+            extra: &site.config.extra,
+            generator: concat!("waymark ", env!("CARGO_PKG_VERSION")),
+        },
+    );
+    let ctx = Ctx { site, root: "" };
+    global.insert(
+        "nav",
+        &NavCtx {
+            roadmaps: (0..site.roadmaps.len())
+                .map(|r| ctx.link(NodeId::Roadmap(r)))
+                .collect(),
+            articles: !site.articles.is_empty(),
+            tags: !site.tags.is_empty(),
+            resources: !site.catalog.is_empty(),
+            pages: (0..site.pages.len())
+                .map(|i| ctx.link(NodeId::Page(i)))
+                .collect(),
+        },
+    );
+    let theme: &Theme = theme;
+
+    let jobs = jobs(site);
+    let results: Vec<Result<(), Diagnostic>> = jobs
+        .par_iter()
+        .map(|&job| render_page(site, sources, theme, job, sink))
+        .collect();
+    let mut errors = group_errors(results.into_iter().filter_map(Result::err).collect());
+
+    let mut files = 0;
+    let mut write =
+        |path: &Path, bytes: &[u8], errors: &mut Vec<Diagnostic>| match sink.write(path, bytes) {
+            Ok(()) => files += 1,
+            Err(err) => errors.push(write_error(path, &err)),
+        };
+    match crate::markdown::highlight_stylesheet(
+        &site.config.highlight_theme,
+        &site.config.highlight_dark_theme,
+    ) {
+        Ok(css) => write(Path::new("highlight.css"), css.as_bytes(), &mut errors),
+        Err(message) => errors.push(Diagnostic::error(message)),
+    }
+    for (name, bytes) in data::files(site, theme, &mut errors) {
+        write(Path::new(&name), &bytes, &mut errors);
+    }
+    // Built-in static files, unless the site's static/ has its own.
+    let own_static: std::collections::HashSet<&str> =
+        site.static_files.iter().map(|f| f.path.as_str()).collect();
+    for (name, bytes) in builtin_static() {
+        if !own_static.contains(name.as_str()) {
+            write(Path::new(&name), bytes, &mut errors);
+        }
+    }
+    for file in site.static_files.iter().chain(&site.assets) {
+        let path = Path::new(file.path.as_str());
+        match sink.copy(path, &file.source) {
+            Ok(()) => files += 1,
+            Err(err) => errors.push(write_error(path, &err)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(Stats {
+            pages: jobs.len(),
+            files: files + jobs.len(),
+        })
+    } else {
+        Err(errors)
+    }
+}
+
+fn write_error(path: &Path, err: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(format!("cannot write {}: {err}", path.display()))
+}
+
+/// Identical template errors on many pages are one problem: say it once,
+/// with the first page and how many others.
+fn group_errors(errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let mut grouped: Vec<(Diagnostic, usize)> = Vec::new();
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    for error in errors {
+        let key = error.message.lines().skip(1).collect::<Vec<_>>().join("\n");
+        match by_key.get(&key) {
+            Some(&i) if !key.is_empty() => grouped[i].1 += 1,
+            _ => {
+                by_key.insert(key, grouped.len());
+                grouped.push((error, 0));
+            }
+        }
+    }
+    grouped
+        .into_iter()
+        .map(|(error, more)| {
+            if more > 0 {
+                error.with_hint(format!("the same error happens on {more} more page(s)"))
+            } else {
+                error
+            }
+        })
+        .collect()
+}
+
+fn render_page(
+    site: &Site,
+    sources: &SourceMap,
+    theme: &Theme,
+    job: Job,
+    sink: &dyn Sink,
+) -> Result<(), Diagnostic> {
+    let path = job_path(site, job);
+    // The 404 page is served at any depth, so its links are absolute.
+    let root = match job {
+        Job::NotFound => site.config.base_url.as_str().to_owned(),
+        _ => path.root_prefix(),
+    };
+    let ctx = Ctx { site, root: &root };
+    let meta = meta(&ctx, job, &path);
+    let context = match page_context(&ctx, job, meta) {
+        Ok(context) => context,
+        Err(err) => {
+            return Err(Diagnostic::error(format!(
+                "cannot build the context of {path}: {err}"
+            )));
+        }
+    };
+    let template = job.template();
+    let html = theme.tera.render(template, &context).map_err(|err| {
+        theme.diagnostic(template, &err, Some(&describe(site, sources, job, &path)))
+    })?;
+    let file = path.output_file();
+    sink.write(&file, html.as_bytes())
+        .map_err(|err| write_error(&file, &err))
+}
+
+/// The page being rendered and the file it comes from, for error messages.
+fn describe(site: &Site, sources: &SourceMap, job: Job, path: &SitePath) -> String {
+    let source = match job {
+        Job::Roadmap(r) => Some(site.roadmaps[r].source),
+        Job::Phase(r, p) | Job::Topic(r, p, _) => Some(site.phase(r, p).source),
+        Job::Doc(NodeId::Article(i)) => Some(site.articles[i].source),
+        Job::Doc(NodeId::Page(i)) => Some(site.pages[i].source),
+        Job::Doc(NodeId::RoadmapPage(r, i)) => Some(site.roadmaps[r].pages[i].source),
+        _ => None,
+    };
+    match source {
+        Some(file) => format!(
+            "the page {path} (from {})",
+            sources.get(file).path.display()
+        ),
+        None => format!("the page {path}"),
+    }
+}
+
+fn job_path(site: &Site, job: Job) -> SitePath {
+    match job {
+        Job::Home => SitePath::home(),
+        Job::Roadmap(r) => site.roadmaps[r].path.clone(),
+        Job::Phase(r, p) => site.phase(r, p).path.clone(),
+        Job::Topic(r, p, t) => site.topic(r, p, t).path.clone(),
+        Job::Doc(node) => site.path(node).clone(),
+        Job::Articles => SitePath::page(["articles"]),
+        Job::Tags => SitePath::page(["tags"]),
+        Job::Tag(i) => site.tags[i].path.clone(),
+        Job::Resources => SitePath::page(["resources"]),
+        Job::NotFound => SitePath::file("404.html"),
+    }
+}
+
+fn crumb<'a>(title: impl Into<Cow<'a, str>>, path: &SitePath) -> Crumb<'a> {
+    Crumb {
+        title: title.into(),
+        path: path.clone(),
+    }
+}
+
+fn meta<'a>(ctx: &Ctx<'a>, job: Job, path: &'a SitePath) -> Meta<'a> {
+    let site = ctx.site;
+    let home = || crumb("Home", &SitePath::home());
+    let roadmap_crumb = |r: usize| crumb(site.roadmaps[r].title.as_str(), &site.roadmaps[r].path);
+    let excerpt = |md: Option<crate::model::MdId>| {
+        md.map(|id| Cow::Owned(context::short_excerpt(&site.md(id).excerpt)))
+    };
+    let (kind, title, description, breadcrumbs): (
+        &'static str,
+        Cow<str>,
+        Option<Cow<str>>,
+        Vec<Crumb>,
+    ) = match job {
+        Job::Home => (
+            "home",
+            Cow::Borrowed(site.config.title.as_str()),
+            site.config.description.as_deref().map(Cow::Borrowed),
+            vec![],
+        ),
+        Job::Roadmap(r) => {
+            let roadmap = &site.roadmaps[r];
+            (
+                "roadmap",
+                Cow::Borrowed(roadmap.title.as_str()),
+                excerpt(roadmap.summary),
+                vec![home(), roadmap_crumb(r)],
+            )
+        }
+        Job::Phase(r, p) => {
+            let phase = site.phase(r, p);
+            (
+                "phase",
+                Cow::Borrowed(phase.title.as_str()),
+                excerpt(phase.summary),
+                vec![
+                    home(),
+                    roadmap_crumb(r),
+                    crumb(phase.title.as_str(), &phase.path),
+                ],
+            )
+        }
+        Job::Topic(r, p, t) => {
+            let phase = site.phase(r, p);
+            let topic = site.topic(r, p, t);
+            (
+                "topic",
+                Cow::Borrowed(topic.title.as_str()),
+                excerpt(topic.summary),
+                vec![
+                    home(),
+                    roadmap_crumb(r),
+                    crumb(phase.title.as_str(), &phase.path),
+                    crumb(topic.title.as_str(), &topic.path),
+                ],
+            )
+        }
+        Job::Doc(node) => {
+            let doc = ctx.doc(node);
+            let description = doc
+                .description
+                .as_deref()
+                .map(Cow::Borrowed)
+                .or_else(|| excerpt(Some(doc.body)));
+            let mut crumbs = vec![home()];
+            match node {
+                NodeId::Article(_) => crumbs.push(crumb("Articles", &SitePath::page(["articles"]))),
+                NodeId::RoadmapPage(r, _) => crumbs.push(roadmap_crumb(r)),
+                _ => {}
+            }
+            crumbs.push(crumb(doc.title.as_str(), &doc.path));
+            let kind = match node {
+                NodeId::Article(_) => "article",
+                NodeId::RoadmapPage(..) => "roadmap_page",
+                _ => "page",
+            };
+            (kind, Cow::Borrowed(doc.title.as_str()), description, crumbs)
+        }
+        Job::Articles => (
+            "articles",
+            Cow::Borrowed("Articles"),
+            Some(Cow::Owned(format!(
+                "Every article of {}, newest first.",
+                site.config.title
+            ))),
+            vec![home(), crumb("Articles", path)],
+        ),
+        Job::Tags => (
+            "tags",
+            Cow::Borrowed("Tags"),
+            Some(Cow::Owned(format!("The tags of {}.", site.config.title))),
+            vec![home(), crumb("Tags", path)],
+        ),
+        Job::Tag(i) => {
+            let tag = &site.tags[i];
+            (
+                "tag",
+                Cow::Owned(format!("Tagged “{}”", tag.name)),
+                Some(Cow::Owned(format!(
+                    "Articles and pages tagged “{}”.",
+                    tag.name
+                ))),
+                vec![
+                    home(),
+                    crumb("Tags", &SitePath::page(["tags"])),
+                    crumb(tag.name.as_str(), &tag.path),
+                ],
+            )
+        }
+        Job::Resources => (
+            "resources",
+            Cow::Borrowed("Resources"),
+            Some(Cow::Owned(format!(
+                "Every book, course, video and tool the roadmaps of {} recommend.",
+                site.config.title
+            ))),
+            vec![home(), crumb("Resources", path)],
+        ),
+        Job::NotFound => ("404", Cow::Borrowed("Page not found"), None, vec![home()]),
+    };
+    Meta {
+        kind,
+        title,
+        description,
+        path,
+        permalink: site.config.base_url.permalink(path),
+        breadcrumbs,
+    }
+}
+
+fn page_context(ctx: &Ctx, job: Job, meta: Meta) -> Result<tera::Context, tera::Error> {
+    let site = ctx.site;
+    let wrap = |data: &dyn erased::Data| data.context(ctx.root, &meta);
+    match job {
+        Job::Home => {
+            #[derive(Serialize)]
+            struct Home<'a> {
+                roadmaps: Vec<context::RoadmapCard<'a>>,
+                articles: Vec<context::DocCard<'a>>,
+                article_count: usize,
+            }
+            wrap(&Home {
+                roadmaps: (0..site.roadmaps.len())
+                    .map(|r| ctx.roadmap_card(r))
+                    .collect(),
+                articles: (0..site.articles.len().min(6))
+                    .map(|i| ctx.doc_card(NodeId::Article(i)))
+                    .collect(),
+                article_count: site.articles.len(),
+            })
+        }
+        Job::Roadmap(r) => {
+            #[derive(Serialize)]
+            struct Overview<'a> {
+                roadmap: context::RoadmapCard<'a>,
+                phases: Vec<context::PhaseCard<'a>>,
+                pages: Vec<context::Link<'a>>,
+                articles: Vec<context::DocCard<'a>>,
+                referenced_by: Vec<context::Link<'a>>,
+            }
+            let roadmap = &site.roadmaps[r];
+            wrap(&Overview {
+                roadmap: ctx.roadmap_card(r),
+                phases: (0..roadmap.phases.len())
+                    .map(|p| ctx.phase_card(r, p))
+                    .collect(),
+                pages: (0..roadmap.pages.len())
+                    .map(|i| ctx.link(NodeId::RoadmapPage(r, i)))
+                    .collect(),
+                articles: (0..site.articles.len())
+                    .filter(|&i| site.articles[i].roadmap == Some(r))
+                    .map(|i| ctx.doc_card(NodeId::Article(i)))
+                    .collect(),
+                referenced_by: ctx.links(site.referenced_by(NodeId::Roadmap(r))),
+            })
+        }
+        Job::Phase(r, p) => {
+            #[derive(Serialize)]
+            struct PhasePage<'a> {
+                roadmap: context::Link<'a>,
+                phase: context::PhaseFull<'a>,
+                phase_count: usize,
+                previous: Option<context::Link<'a>>,
+                next: Option<context::Link<'a>>,
+            }
+            let count = site.roadmaps[r].phases.len();
+            wrap(&PhasePage {
+                roadmap: ctx.link(NodeId::Roadmap(r)),
+                phase: ctx.phase_full(r, p),
+                phase_count: count,
+                previous: p.checked_sub(1).map(|q| ctx.link(NodeId::Phase(r, q))),
+                next: (p + 1 < count).then(|| ctx.link(NodeId::Phase(r, p + 1))),
+            })
+        }
+        Job::Topic(r, p, t) => {
+            #[derive(Serialize)]
+            struct TopicPage<'a> {
+                roadmap: context::Link<'a>,
+                phase: context::Link<'a>,
+                phase_number: u64,
+                topic: context::TopicFull<'a>,
+                previous: Option<context::Link<'a>>,
+                next: Option<context::Link<'a>>,
+            }
+            // Previous and next run through the whole roadmap, across phases.
+            let order: Vec<NodeId> = site.roadmaps[r]
+                .phases
+                .iter()
+                .enumerate()
+                .flat_map(|(p, phase)| (0..phase.topics.len()).map(move |t| NodeId::Topic(r, p, t)))
+                .collect();
+            let here = order
+                .iter()
+                .position(|&n| n == NodeId::Topic(r, p, t))
+                .unwrap_or(0);
+            wrap(&TopicPage {
+                roadmap: ctx.link(NodeId::Roadmap(r)),
+                phase: ctx.link(NodeId::Phase(r, p)),
+                phase_number: site.phase(r, p).number,
+                topic: ctx.topic_full(r, p, t),
+                previous: here.checked_sub(1).map(|i| ctx.link(order[i])),
+                next: order.get(here + 1).map(|&n| ctx.link(n)),
+            })
+        }
+        Job::Doc(node) => {
+            #[derive(Serialize)]
+            struct DocPage<'a> {
+                doc: context::DocFull<'a>,
+                siblings: Vec<context::Link<'a>>,
+            }
+            let siblings = match node {
+                NodeId::RoadmapPage(r, _) => (0..site.roadmaps[r].pages.len())
+                    .map(|i| ctx.link(NodeId::RoadmapPage(r, i)))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            wrap(&DocPage {
+                doc: ctx.doc_full(node),
+                siblings,
+            })
+        }
+        Job::Articles => {
+            #[derive(Serialize)]
+            struct List<'a> {
+                articles: Vec<context::DocCard<'a>>,
+            }
+            wrap(&List {
+                articles: (0..site.articles.len())
+                    .map(|i| ctx.doc_card(NodeId::Article(i)))
+                    .collect(),
+            })
+        }
+        Job::Tags => {
+            #[derive(Serialize)]
+            struct TagCount<'a> {
+                name: &'a str,
+                path: &'a SitePath,
+                count: usize,
+            }
+            #[derive(Serialize)]
+            struct Tags<'a> {
+                tags: Vec<TagCount<'a>>,
+            }
+            wrap(&Tags {
+                tags: site
+                    .tags
+                    .iter()
+                    .map(|t| TagCount {
+                        name: &t.name,
+                        path: &t.path,
+                        count: t.docs.len(),
+                    })
+                    .collect(),
+            })
+        }
+        Job::Tag(i) => {
+            #[derive(Serialize)]
+            struct TagPage<'a> {
+                tag: context::TagLink<'a>,
+                docs: Vec<context::DocCard<'a>>,
+            }
+            let tag = &site.tags[i];
+            wrap(&TagPage {
+                tag: context::TagLink {
+                    name: &tag.name,
+                    path: &tag.path,
+                },
+                docs: tag.docs.iter().map(|&n| ctx.doc_card(n)).collect(),
+            })
+        }
+        Job::Resources => wrap(&data::catalog_context(ctx)),
+        Job::NotFound => {
+            #[derive(Serialize)]
+            struct NotFound<'a> {
+                roadmaps: Vec<context::RoadmapCard<'a>>,
+            }
+            wrap(&NotFound {
+                roadmaps: (0..site.roadmaps.len())
+                    .map(|r| ctx.roadmap_card(r))
+                    .collect(),
+            })
+        }
+    }
+}
+
+/// Serializing page data of any shape together with the common fields.
+mod erased {
+    use super::*;
+
+    pub trait Data {
+        fn context(&self, root: &str, meta: &Meta) -> Result<tera::Context, tera::Error>;
+    }
+
+    impl<T: Serialize> Data for T {
+        fn context(&self, root: &str, meta: &Meta) -> Result<tera::Context, tera::Error> {
+            #[derive(Serialize)]
+            struct Full<'a, T: Serialize> {
+                root: &'a str,
+                page: &'a Meta<'a>,
+                #[serde(flatten)]
+                data: &'a T,
+            }
+            tera::Context::from_serialize(&Full {
+                root,
+                page: meta,
+                data: self,
+            })
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! Site-wide collections built from the resolved nodes: tags, the resource
+//! catalog, copied files, and the check that no two things share a URL.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use crate::diag::Diagnostic;
+use crate::markdown::slugify;
+use crate::model::{Asset, CatalogEntry, NodeId, Site, SitePath, Tag};
+use crate::source::Sources;
+
+pub fn tags(site: &mut Site, diags: &mut Vec<Diagnostic>) {
+    let mut by_slug: HashMap<String, usize> = HashMap::new();
+    let mut tags: Vec<Tag> = Vec::new();
+    let mut docs: Vec<(NodeId, &mut crate::model::Doc)> = Vec::new();
+    for (i, doc) in site.articles.iter_mut().enumerate() {
+        docs.push((NodeId::Article(i), doc));
+    }
+    for (i, doc) in site.pages.iter_mut().enumerate() {
+        docs.push((NodeId::Page(i), doc));
+    }
+    for (r, roadmap) in site.roadmaps.iter_mut().enumerate() {
+        for (i, doc) in roadmap.pages.iter_mut().enumerate() {
+            docs.push((NodeId::RoadmapPage(r, i), doc));
+        }
+    }
+    for (node, doc) in docs {
+        let mut ids = Vec::new();
+        for name in &doc.tags {
+            let slug = slugify(name);
+            if slug.is_empty() {
+                diags.push(
+                    Diagnostic::error(format!(
+                        "the tag `{name}` has no letters or digits, so it cannot have a page"
+                    ))
+                    .with_span(crate::diag::Span::at(doc.source, 0))
+                    .with_hint("use a tag made of words"),
+                );
+                continue;
+            }
+            let index = *by_slug.entry(slug.clone()).or_insert_with(|| {
+                tags.push(Tag {
+                    name: name.trim().to_owned(),
+                    path: SitePath::page(["tags", slug.as_str()]),
+                    slug,
+                    docs: Vec::new(),
+                });
+                tags.len() - 1
+            });
+            if !ids.contains(&index) {
+                ids.push(index);
+                tags[index].docs.push(node);
+            }
+        }
+        doc.tag_ids = ids;
+    }
+    // Tags are listed by name; documents keep pointing at the right ones.
+    let mut order: Vec<usize> = (0..tags.len()).collect();
+    order.sort_by_cached_key(|&i| (tags[i].name.to_lowercase(), tags[i].slug.clone()));
+    let mut new_index = vec![0; tags.len()];
+    for (new, &old) in order.iter().enumerate() {
+        new_index[old] = new;
+    }
+    let mut sorted: Vec<Option<Tag>> = tags.into_iter().map(Some).collect();
+    site.tags = order
+        .iter()
+        .map(|&old| sorted[old].take().expect("each once"))
+        .collect();
+    let remap = |ids: &mut Vec<usize>| ids.iter_mut().for_each(|i| *i = new_index[*i]);
+    site.articles.iter_mut().for_each(|d| remap(&mut d.tag_ids));
+    site.pages.iter_mut().for_each(|d| remap(&mut d.tag_ids));
+    site.roadmaps
+        .iter_mut()
+        .flat_map(|r| r.pages.iter_mut())
+        .for_each(|d| remap(&mut d.tag_ids));
+}
+
+/// The key under which two resources are the same: the URL without scheme,
+/// host case or trailing slash; or the title and author when there is no URL.
+fn resource_key(title: &str, by: Option<&str>, url: Option<&str>) -> String {
+    match url {
+        Some(url) => {
+            let rest = url
+                .strip_prefix("https://")
+                .or_else(|| url.strip_prefix("http://"))
+                .unwrap_or(url);
+            let (host, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            format!("url:{}{}", host.to_lowercase(), path.trim_end_matches('/'))
+        }
+        None => format!(
+            "title:{}\u{1}{}",
+            title.trim().to_lowercase(),
+            by.unwrap_or("").trim().to_lowercase()
+        ),
+    }
+}
+
+pub fn catalog(site: &mut Site) {
+    let mut by_key: HashMap<String, usize> = HashMap::new();
+    let mut catalog: Vec<CatalogEntry> = Vec::new();
+    for (r, roadmap) in site.roadmaps.iter_mut().enumerate() {
+        for (p, phase) in roadmap.phases.iter_mut().enumerate() {
+            for (t, topic) in phase.topics.iter_mut().enumerate() {
+                let node = NodeId::Topic(r, p, t);
+                for resource in &mut topic.resources {
+                    let key = resource_key(
+                        &resource.title,
+                        resource.by.as_deref(),
+                        resource.url.as_deref(),
+                    );
+                    let index = *by_key.entry(key).or_insert_with(|| {
+                        catalog.push(CatalogEntry {
+                            title: resource.title.clone(),
+                            by: resource.by.clone(),
+                            url: resource.url.clone(),
+                            kind: resource.kind,
+                            cost: resource.cost,
+                            used_by: Vec::new(),
+                        });
+                        catalog.len() - 1
+                    });
+                    let entry = &mut catalog[index];
+                    // A later appearance may know the cost or author the first left out.
+                    entry.cost = entry.cost.or(resource.cost);
+                    if entry.by.is_none() {
+                        entry.by.clone_from(&resource.by);
+                    }
+                    if !entry.used_by.contains(&node) {
+                        entry.used_by.push(node);
+                    }
+                    resource.catalog = index;
+                }
+            }
+        }
+    }
+    site.catalog = catalog;
+}
+
+pub fn copied(files: &[crate::source::CopiedFile]) -> Vec<Asset> {
+    files
+        .iter()
+        .map(|file| Asset {
+            source: file.source.clone(),
+            path: SitePath::file(file.relative.clone()),
+        })
+        .collect()
+}
+
+/// Output files every site has, which no author file may take.
+pub const GENERATED_FILES: &[&str] = &[
+    "index.html",
+    "404.html",
+    "sitemap.xml",
+    "atom.xml",
+    "robots.txt",
+    "search-index.json",
+    "highlight.css",
+    "articles/index.html",
+    "tags/index.html",
+    "resources/index.html",
+];
+
+/// Two things that would be written to the same file are an error naming both.
+pub fn check_collisions(site: &Site, sources: &Sources, diags: &mut Vec<Diagnostic>) {
+    let mut owners: HashMap<PathBuf, String> = HashMap::new();
+    let mut claim = |file: PathBuf, who: String, diags: &mut Vec<Diagnostic>| {
+        if let Some(first) = owners.get(&file) {
+            diags.push(
+                Diagnostic::error(format!(
+                    "{who} and {first} would both be written to /{}",
+                    file.display()
+                ))
+                .with_hint("rename or move one of them"),
+            );
+        } else {
+            owners.insert(file, who);
+        }
+    };
+    for name in GENERATED_FILES {
+        claim(
+            PathBuf::from(name),
+            format!("waymark's generated {name}"),
+            diags,
+        );
+    }
+    let described = |node: NodeId, file| {
+        format!(
+            "{} `{}` ({})",
+            site.kind(node),
+            site.title(node),
+            sources.map.get(file).path.display()
+        )
+    };
+    for (r, roadmap) in site.roadmaps.iter().enumerate() {
+        claim(
+            roadmap.path.output_file(),
+            described(NodeId::Roadmap(r), roadmap.source),
+            diags,
+        );
+        claim(
+            PathBuf::from(format!("{}roadmap.json", roadmap.path.as_str())),
+            format!("the generated roadmap.json of `{}`", roadmap.id),
+            diags,
+        );
+        for (p, phase) in roadmap.phases.iter().enumerate() {
+            claim(
+                phase.path.output_file(),
+                described(NodeId::Phase(r, p), phase.source),
+                diags,
+            );
+        }
+        for (i, page) in roadmap.pages.iter().enumerate() {
+            claim(
+                page.path.output_file(),
+                described(NodeId::RoadmapPage(r, i), page.source),
+                diags,
+            );
+        }
+    }
+    for (i, doc) in site.articles.iter().enumerate() {
+        claim(
+            doc.path.output_file(),
+            described(NodeId::Article(i), doc.source),
+            diags,
+        );
+    }
+    for (i, doc) in site.pages.iter().enumerate() {
+        claim(
+            doc.path.output_file(),
+            described(NodeId::Page(i), doc.source),
+            diags,
+        );
+    }
+    for tag in &site.tags {
+        claim(
+            tag.path.output_file(),
+            format!("the page of tag `{}`", tag.name),
+            diags,
+        );
+    }
+    for asset in &sources.assets {
+        claim(
+            PathBuf::from(&asset.relative),
+            format!("content/{}", asset.relative),
+            diags,
+        );
+    }
+    for file in &sources.static_files {
+        claim(
+            PathBuf::from(&file.relative),
+            format!("static/{}", file.relative),
+            diags,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resource_key;
+
+    #[test]
+    fn resources_match_by_normalised_url_or_title() {
+        let a = resource_key("A", None, Some("https://Example.org/x/"));
+        let b = resource_key("B", None, Some("http://example.org/x"));
+        assert_eq!(a, b);
+        assert_ne!(a, resource_key("A", None, Some("https://example.org/X")));
+        assert_eq!(
+            resource_key("Deep Learning", Some("Goodfellow"), None),
+            resource_key("deep learning ", Some("goodfellow"), None)
+        );
+    }
+}

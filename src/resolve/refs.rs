@@ -1,0 +1,540 @@
+//! Cross-references: every `@` link of every text is resolved against the
+//! site, fragments are checked against the ids the target page will carry,
+//! and each resolved link becomes a backlink of its target.
+
+use std::collections::{HashMap, HashSet};
+
+use rayon::prelude::*;
+
+use super::{MdInput, Options};
+use crate::diag::{Diagnostic, SourceMap};
+use crate::markdown::{LinkTarget, Markdown, Parsed, RawLink};
+use crate::model::{NodeId, Site, SitePath};
+use crate::source::Sources;
+
+/// What could not be loaded or was left out, so that a reference into it is
+/// explained (a draft) or not reported twice (a file that failed to load).
+pub struct Scope {
+    incomplete_roadmaps: HashSet<String>,
+    broken_docs: HashSet<String>,
+    excluded_drafts: HashSet<String>,
+}
+
+impl Scope {
+    pub fn new(sources: &Sources, opts: &Options) -> Scope {
+        let mut incomplete_roadmaps: HashSet<String> = sources
+            .roadmaps
+            .iter()
+            .filter(|d| d.incomplete || d.roadmap.is_none())
+            .map(|d| d.name.clone())
+            .collect();
+        if sources.roadmaps.iter().any(|d| d.incomplete) {
+            // Short forms could have pointed into the broken roadmap.
+            incomplete_roadmaps.insert(String::new());
+        }
+        let excluded_drafts = if opts.drafts {
+            HashSet::new()
+        } else {
+            sources
+                .articles
+                .iter()
+                .chain(&sources.pages)
+                .filter(|(_, doc)| doc.value.draft)
+                .map(|(slug, _)| slug.clone())
+                .collect()
+        };
+        Scope {
+            incomplete_roadmaps,
+            broken_docs: sources.broken_docs.iter().cloned().collect(),
+            excluded_drafts,
+        }
+    }
+
+    pub fn roadmap_incomplete(&self, roadmap: Option<&str>) -> bool {
+        self.incomplete_roadmaps.contains(roadmap.unwrap_or(""))
+    }
+}
+
+/// Every name a reference can use, and the ids each page will carry.
+pub struct Index<'a> {
+    site: &'a Site,
+    roadmaps: HashMap<&'a str, usize>,
+    phases: HashMap<(&'a str, &'a str), NodeId>,
+    phases_short: HashMap<&'a str, Vec<NodeId>>,
+    topics: HashMap<(&'a str, &'a str), NodeId>,
+    topics_short: HashMap<&'a str, Vec<NodeId>>,
+    articles: HashMap<&'a str, NodeId>,
+    pages: HashMap<&'a str, NodeId>,
+    /// `roadmaps/ml/faq.md` → its node; assets → their path.
+    files: HashMap<String, FileTarget>,
+    anchors: HashMap<NodeId, HashMap<String, String>>,
+}
+
+#[derive(Clone)]
+enum FileTarget {
+    Node(NodeId),
+    Asset(SitePath),
+}
+
+/// A reference that resolved: a node (with a fragment) or a copied file.
+pub enum Resolved {
+    Node(NodeId, Option<String>),
+    Asset(SitePath),
+}
+
+pub struct RefError {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+const KINDS: [&str; 5] = ["roadmap", "phase", "topic", "article", "page"];
+
+impl<'a> Index<'a> {
+    pub fn new(
+        site: &'a Site,
+        sources: &Sources,
+        parsed: &[Parsed],
+        inputs: &[MdInput],
+    ) -> Index<'a> {
+        let mut index = Index {
+            site,
+            roadmaps: HashMap::new(),
+            phases: HashMap::new(),
+            phases_short: HashMap::new(),
+            topics: HashMap::new(),
+            topics_short: HashMap::new(),
+            articles: HashMap::new(),
+            pages: HashMap::new(),
+            files: HashMap::new(),
+            anchors: HashMap::new(),
+        };
+        let map = &sources.map;
+        let content_relative = |file| {
+            let path = &map.get(file).path;
+            path.strip_prefix("content")
+                .unwrap_or(path)
+                .iter()
+                .map(|p| p.to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/")
+        };
+        for (r, roadmap) in site.roadmaps.iter().enumerate() {
+            index.roadmaps.insert(roadmap.id.as_str(), r);
+            index.files.insert(
+                content_relative(roadmap.source),
+                FileTarget::Node(NodeId::Roadmap(r)),
+            );
+            for (p, phase) in roadmap.phases.iter().enumerate() {
+                let node = NodeId::Phase(r, p);
+                index
+                    .phases
+                    .insert((roadmap.id.as_str(), phase.id.as_str()), node);
+                index
+                    .phases_short
+                    .entry(phase.id.as_str())
+                    .or_default()
+                    .push(node);
+                index
+                    .files
+                    .insert(content_relative(phase.source), FileTarget::Node(node));
+                for (t, topic) in phase.topics.iter().enumerate() {
+                    let node = NodeId::Topic(r, p, t);
+                    index
+                        .topics
+                        .insert((roadmap.id.as_str(), topic.id.as_str()), node);
+                    index
+                        .topics_short
+                        .entry(topic.id.as_str())
+                        .or_default()
+                        .push(node);
+                }
+            }
+            for (i, page) in roadmap.pages.iter().enumerate() {
+                index.files.insert(
+                    content_relative(page.source),
+                    FileTarget::Node(NodeId::RoadmapPage(r, i)),
+                );
+            }
+        }
+        for (i, doc) in site.articles.iter().enumerate() {
+            index.articles.insert(doc.slug.as_str(), NodeId::Article(i));
+            index.files.insert(
+                content_relative(doc.source),
+                FileTarget::Node(NodeId::Article(i)),
+            );
+        }
+        for (i, doc) in site.pages.iter().enumerate() {
+            index.pages.insert(doc.slug.as_str(), NodeId::Page(i));
+            index.files.insert(
+                content_relative(doc.source),
+                FileTarget::Node(NodeId::Page(i)),
+            );
+        }
+        for asset in &sources.assets {
+            index.files.insert(
+                asset.relative.clone(),
+                FileTarget::Asset(SitePath::file(asset.relative.clone())),
+            );
+        }
+        index.anchors = anchors(site, parsed, inputs);
+        index
+    }
+
+    /// Resolves a reference as written after `@`: `topic:ml/linear-algebra#x`, `/articles/a.md`.
+    pub fn resolve(&self, reference: &str) -> Result<Resolved, RefError> {
+        let (target, fragment) = match reference.split_once('#') {
+            Some((target, fragment)) => (target, Some(fragment)),
+            None => (reference, None),
+        };
+        let node = if let Some(path) = target.strip_prefix('/') {
+            match self.files.get(path) {
+                Some(FileTarget::Node(node)) => *node,
+                Some(FileTarget::Asset(path)) => {
+                    return match fragment {
+                        None => Ok(Resolved::Asset(path.clone())),
+                        Some(_) => Err(RefError {
+                            message: format!(
+                                "`@{reference}`: a file that is not a page has no sections to link to"
+                            ),
+                            hint: Some("remove the `#…` part".into()),
+                        }),
+                    };
+                }
+                None => {
+                    let hint = crate::diag::closest(path, self.files.keys().map(String::as_str))
+                        .map(|best| format!("did you mean `@/{best}`?"))
+                        .or_else(|| Some("a path reference names a file under content/, like `@/articles/intro.md`".into()));
+                    return Err(RefError {
+                        message: format!(
+                            "`@{reference}` points to no file: there is no content/{path}"
+                        ),
+                        hint,
+                    });
+                }
+            }
+        } else {
+            let Some((kind, name)) = target.split_once(':') else {
+                return Err(RefError {
+                    message: format!("`@{reference}` is not a reference"),
+                    hint: Some("write `@kind:name` (kinds: roadmap, phase, topic, article, page) or `@/path/under/content.md`".into()),
+                });
+            };
+            self.named(kind, name, reference)?
+        };
+        match fragment {
+            None => Ok(Resolved::Node(node, None)),
+            Some(fragment) => {
+                let anchors = self.anchors.get(&node);
+                if anchors.is_some_and(|a| a.contains_key(fragment)) {
+                    Ok(Resolved::Node(node, Some(fragment.to_owned())))
+                } else {
+                    let hint = anchors
+                        .and_then(|a| crate::diag::closest(fragment, a.keys().map(String::as_str)))
+                        .map(|best| format!("did you mean `#{best}`?"))
+                        .or_else(|| {
+                            let mut ids: Vec<&str> = anchors
+                                .map(|a| a.keys().map(String::as_str).collect())
+                                .unwrap_or_default();
+                            ids.sort_unstable();
+                            ids.truncate(12);
+                            (!ids.is_empty())
+                                .then(|| format!("ids on that page include: {}", ids.join(", ")))
+                        });
+                    Err(RefError {
+                        message: format!(
+                            "`@{reference}`: {} “{}” has no section with the id `{fragment}`",
+                            self.site.kind(node),
+                            self.site.title(node)
+                        ),
+                        hint,
+                    })
+                }
+            }
+        }
+    }
+
+    fn named(&self, kind: &str, name: &str, reference: &str) -> Result<NodeId, RefError> {
+        let unknown = |names: Vec<String>, what: &str| {
+            let hint = crate::diag::closest(name, names.iter().map(String::as_str))
+                .map(|best| format!("did you mean `@{kind}:{best}`?"));
+            RefError {
+                message: format!("`@{reference}` points to no {what}: there is no {what} `{name}`"),
+                hint,
+            }
+        };
+        match kind {
+            "roadmap" => self
+                .roadmaps
+                .get(name)
+                .map(|&r| NodeId::Roadmap(r))
+                .ok_or_else(|| {
+                    unknown(
+                        self.roadmaps.keys().map(|k| k.to_string()).collect(),
+                        "roadmap",
+                    )
+                }),
+            "article" => self.articles.get(name).copied().ok_or_else(|| {
+                unknown(
+                    self.articles.keys().map(|k| k.to_string()).collect(),
+                    "article",
+                )
+            }),
+            "page" => {
+                self.pages.get(name).copied().ok_or_else(|| {
+                    unknown(self.pages.keys().map(|k| k.to_string()).collect(), "page")
+                })
+            }
+            "phase" | "topic" => {
+                let (qualified, short) = if kind == "phase" {
+                    (&self.phases, &self.phases_short)
+                } else {
+                    (&self.topics, &self.topics_short)
+                };
+                let all_names = || {
+                    qualified
+                        .keys()
+                        .flat_map(|(r, n)| [format!("{r}/{n}"), n.to_string()])
+                        .collect::<Vec<_>>()
+                };
+                match name.split_once('/') {
+                    Some((roadmap, id)) => qualified
+                        .get(&(roadmap, id))
+                        .copied()
+                        .ok_or_else(|| unknown(all_names(), kind)),
+                    None => match short.get(name).map(Vec::as_slice) {
+                        Some([only]) => Ok(*only),
+                        Some(many) => {
+                            let forms: Vec<String> = many
+                                .iter()
+                                .map(|node| {
+                                    let r = match node {
+                                        NodeId::Phase(r, _) | NodeId::Topic(r, _, _) => *r,
+                                        _ => 0,
+                                    };
+                                    format!("`@{kind}:{}/{name}`", self.site.roadmaps[r].id)
+                                })
+                                .collect();
+                            Err(RefError {
+                                message: format!(
+                                    "`@{reference}` is ambiguous: several roadmaps have a {kind} `{name}`"
+                                ),
+                                hint: Some(format!("write one of {}", forms.join(", "))),
+                            })
+                        }
+                        None => Err(unknown(all_names(), kind)),
+                    },
+                }
+            }
+            other => Err(RefError {
+                message: format!("`@{reference}`: unknown kind of reference `{other}`"),
+                hint: crate::diag::closest(other, KINDS)
+                    .map(|best| format!("did you mean `@{best}:{name}`?"))
+                    .or_else(|| Some(format!("kinds are {}", KINDS.join(", ")))),
+            }),
+        }
+    }
+
+    /// Whether a failed reference may point into something that failed to
+    /// load or is a draft left out, and how to say so.
+    fn explain_missing(&self, reference: &str, scope: &Scope) -> Option<Option<String>> {
+        let target = reference.split('#').next().unwrap_or(reference);
+        let (kind, name) = target.split_once(':').unwrap_or(("", target));
+        let slug = name
+            .trim_start_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or(name)
+            .trim_end_matches(".md");
+        match kind {
+            "phase" | "topic" => {
+                let roadmap = name.split_once('/').map(|(r, _)| r);
+                scope.roadmap_incomplete(roadmap).then_some(None)
+            }
+            "roadmap" => scope.roadmap_incomplete(Some(name)).then_some(None),
+            _ if scope.excluded_drafts.contains(slug) => Some(Some(format!(
+                "`{slug}` is a draft, and drafts are built only with --drafts"
+            ))),
+            _ if scope.broken_docs.contains(slug) => Some(None),
+            _ => None,
+        }
+    }
+
+    fn link_target(&self, resolved: &Resolved, link: &RawLink) -> (LinkTarget, Option<NodeId>) {
+        match resolved {
+            Resolved::Asset(path) => (
+                LinkTarget {
+                    href: path.as_str().to_owned(),
+                    title: link.dest.clone(),
+                },
+                None,
+            ),
+            Resolved::Node(node, fragment) => {
+                let mut href = self.site.path(*node).as_str().to_owned();
+                let mut title = self.site.title(*node).to_owned();
+                if let Some(fragment) = fragment {
+                    href.push('#');
+                    href.push_str(fragment);
+                    if let Some(text) = self.anchors.get(node).and_then(|a| a.get(fragment)) {
+                        title = text.clone();
+                    }
+                }
+                (LinkTarget { href, title }, Some(*node))
+            }
+        }
+    }
+}
+
+/// The ids each page will carry, with the text of what they name: headings
+/// of the texts shown on it, and the sections the built-in templates make.
+/// (A template that drops a section is caught by the link check of `check`.)
+fn anchors(
+    site: &Site,
+    parsed: &[Parsed],
+    inputs: &[MdInput],
+) -> HashMap<NodeId, HashMap<String, String>> {
+    let mut anchors: HashMap<NodeId, HashMap<String, String>> = HashMap::new();
+    let add_headings =
+        |node: NodeId,
+         md: Option<crate::model::MdId>,
+         anchors: &mut HashMap<NodeId, HashMap<String, String>>| {
+            if let Some(md) = md {
+                let entry = anchors.entry(node).or_default();
+                for heading in &parsed[md.0 as usize].headings {
+                    entry.insert(heading.id.clone(), heading.text.clone());
+                }
+            }
+        };
+    for (i, input) in inputs.iter().enumerate() {
+        add_headings(
+            input.owner,
+            Some(crate::model::MdId(i as u32)),
+            &mut anchors,
+        );
+    }
+    for (r, roadmap) in site.roadmaps.iter().enumerate() {
+        let overview = anchors.entry(NodeId::Roadmap(r)).or_default();
+        overview.insert("phases".into(), "Phases".into());
+        for phase in &roadmap.phases {
+            overview.insert(phase.id.to_string(), phase.title.clone());
+        }
+        for (p, phase) in roadmap.phases.iter().enumerate() {
+            let node = NodeId::Phase(r, p);
+            for topic in &phase.topics {
+                // The phase page shows each topic's summary.
+                add_headings(node, topic.summary, &mut anchors);
+            }
+            let page = anchors.entry(node).or_default();
+            page.insert("topics".into(), "Topics".into());
+            for topic in &phase.topics {
+                page.insert(topic.id.to_string(), topic.title.clone());
+            }
+            if phase.topics.iter().any(|t| !t.resources.is_empty()) {
+                page.insert("resources".into(), "Resources".into());
+            }
+            if phase.topics.iter().any(|t| !t.exercises.is_empty()) {
+                page.insert("exercises".into(), "Exercises".into());
+            }
+            if phase.milestone.is_some() || phase.assessment.is_some() {
+                page.insert("milestone".into(), "Milestone".into());
+            }
+            if !phase.projects.is_empty() {
+                page.insert("projects".into(), "Projects".into());
+            }
+            for (t, topic) in phase.topics.iter().enumerate() {
+                let page = anchors.entry(NodeId::Topic(r, p, t)).or_default();
+                for (present, id, title) in [
+                    (topic.why.is_some(), "why", "Why it matters"),
+                    (!topic.learn.is_empty(), "learn", "What to learn"),
+                    (!topic.resources.is_empty(), "resources", "Resources"),
+                    (!topic.exercises.is_empty(), "exercises", "Exercises"),
+                ] {
+                    if present {
+                        page.insert(id.into(), title.into());
+                    }
+                }
+            }
+        }
+    }
+    anchors
+}
+
+/// Resolves the links of every text; returns the finished texts and, per
+/// target, the nodes that reference it.
+pub fn resolve_all(
+    site: &Site,
+    inputs: &[MdInput],
+    parsed: Vec<Parsed>,
+    scope: &Scope,
+    sources: &Sources,
+    diags: &mut Vec<Diagnostic>,
+) -> (Vec<Markdown>, HashMap<NodeId, Vec<NodeId>>) {
+    let map: &SourceMap = &sources.map;
+    let index = Index::new(site, sources, &parsed, inputs);
+    let results: Vec<(Vec<LinkTarget>, Vec<Diagnostic>, Vec<NodeId>)> = inputs
+        .par_iter()
+        .zip(parsed.par_iter())
+        .map(|(input, parsed)| {
+            let mut targets = Vec::with_capacity(parsed.links.len());
+            let mut problems = Vec::new();
+            let mut referenced = Vec::new();
+            for link in &parsed.links {
+                if !link.is_reference {
+                    // A root-relative path: made page-relative, checked by `check`.
+                    targets.push(LinkTarget {
+                        href: link.dest.trim_start_matches('/').to_owned(),
+                        title: link.dest.clone(),
+                    });
+                    continue;
+                }
+                match index.resolve(&link.dest) {
+                    Ok(resolved) => {
+                        let (target, node) = index.link_target(&resolved, link);
+                        targets.push(target);
+                        if let Some(node) = node {
+                            if node != input.owner {
+                                referenced.push(node);
+                            }
+                        }
+                    }
+                    Err(err) => {
+                        targets.push(LinkTarget {
+                            href: String::new(),
+                            title: link.dest.clone(),
+                        });
+                        let explanation = index.explain_missing(&link.dest, scope);
+                        if let Some(None) = explanation {
+                            continue; // the file it points into failed to load: already reported
+                        }
+                        let span = input
+                            .origin
+                            .span_within(map, input.text, link.range.clone());
+                        let mut diagnostic = Diagnostic::error(err.message).with_span(span);
+                        if let Some(Some(hint)) = explanation {
+                            diagnostic = diagnostic.with_hint(hint);
+                        } else if let Some(hint) = err.hint {
+                            diagnostic = diagnostic.with_hint(hint);
+                        }
+                        problems.push(diagnostic);
+                    }
+                }
+            }
+            (targets, problems, referenced)
+        })
+        .collect();
+
+    let mut referenced_by: HashMap<NodeId, Vec<NodeId>> = HashMap::new();
+    let mut markdown = Vec::with_capacity(parsed.len());
+    for ((input, parsed), (targets, problems, referenced)) in inputs.iter().zip(parsed).zip(results)
+    {
+        diags.extend(problems);
+        for target in referenced {
+            referenced_by.entry(target).or_default().push(input.owner);
+        }
+        markdown.push(parsed.resolve(targets));
+    }
+    for sources in referenced_by.values_mut() {
+        sources.sort_unstable();
+        sources.dedup();
+    }
+    (markdown, referenced_by)
+}

@@ -1,0 +1,498 @@
+//! LOAD: walk a site, read every file once, split front matter, and parse
+//! YAML into raw types that mirror the files. Nothing here knows what a
+//! value means; `resolve` checks that.
+
+mod frontmatter;
+pub mod raw;
+pub mod yaml;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::de::DeserializeOwned;
+
+use crate::diag::{Diagnostic, Diagnostics, FileId, SourceFile, SourceMap, Span};
+use raw::{RawConfig, RawFrontMatter, RawPhase, RawRoadmap};
+
+/// A parsed file and where its YAML sits, for pointing at values later.
+#[derive(Debug)]
+pub struct Loaded<T> {
+    pub file: FileId,
+    pub value: T,
+    /// Byte range of the YAML inside the file (the front matter of a `.md`).
+    pub yaml: Range<usize>,
+    /// Where the Markdown body starts, for `.md` files.
+    pub body: Range<usize>,
+}
+
+#[derive(Debug)]
+pub struct RoadmapDir {
+    /// The folder name: the roadmap's id.
+    pub name: String,
+    pub dir: PathBuf,
+    pub roadmap: Option<Loaded<RawRoadmap>>,
+    /// `(file stem, parsed phase)`, in file-name order.
+    pub phases: Vec<(String, Loaded<RawPhase>)>,
+    /// `(file stem, parsed page)`.
+    pub pages: Vec<(String, Loaded<RawFrontMatter>)>,
+    /// Whether any of its files failed to load (later stages then keep quiet
+    /// about references into it rather than guess).
+    pub incomplete: bool,
+}
+
+/// A file copied to the output as it is.
+#[derive(Debug, Clone)]
+pub struct CopiedFile {
+    pub source: PathBuf,
+    /// Path relative to the output folder, with `/` separators.
+    pub relative: String,
+}
+
+#[derive(Debug)]
+pub struct Template {
+    /// The name templates use (`phase.html`, `partials/nav.html`).
+    pub name: String,
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// Everything read from a site, before any checking.
+#[derive(Debug, Default)]
+pub struct Sources {
+    pub root: PathBuf,
+    pub map: SourceMap,
+    pub config: Option<Loaded<RawConfig>>,
+    pub roadmaps: Vec<RoadmapDir>,
+    pub articles: Vec<(String, Loaded<RawFrontMatter>)>,
+    pub pages: Vec<(String, Loaded<RawFrontMatter>)>,
+    /// Slugs of articles and pages that failed to load.
+    pub broken_docs: Vec<String>,
+    pub assets: Vec<CopiedFile>,
+    pub static_files: Vec<CopiedFile>,
+    pub templates: Vec<Template>,
+}
+
+/// What a file under `content/` is, by where it sits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Role {
+    Roadmap(String),
+    Phase(String, String),
+    RoadmapPage(String, String),
+    Article(String),
+    Page(String),
+    Asset,
+    Misplaced,
+}
+
+fn classify(relative: &Path) -> Role {
+    let parts: Vec<&str> = relative.iter().filter_map(|p| p.to_str()).collect();
+    let ext = relative.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let stem = || {
+        relative
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("")
+            .to_owned()
+    };
+    match (parts.as_slice(), ext) {
+        (["roadmaps", roadmap, "roadmap.yaml"], _) => Role::Roadmap((*roadmap).to_owned()),
+        (["roadmaps", roadmap, "phases", _], "yaml") => Role::Phase((*roadmap).to_owned(), stem()),
+        (["roadmaps", roadmap, _], "md") => Role::RoadmapPage((*roadmap).to_owned(), stem()),
+        (["articles", _], "md") => Role::Article(stem()),
+        (["pages", _], "md") => Role::Page(stem()),
+        (_, "md" | "yaml" | "yml") => Role::Misplaced,
+        _ => Role::Asset,
+    }
+}
+
+/// Editor droppings and hidden files: never content, never worth a rebuild.
+pub fn is_ignored_name(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with('~')
+        || name.starts_with('#')
+        || name == "4913"
+        || [".swp", ".swx", ".swo", ".tmp", ".bak", ".orig"]
+            .iter()
+            .any(|ext| name.ends_with(ext))
+}
+
+/// Reads a whole site. Problems are collected, not fatal: a site with a
+/// broken file still loads the rest, so one run can report everything.
+pub fn load(root: &Path, diags: &mut Diagnostics) -> Sources {
+    let mut sources = Sources {
+        root: root.to_path_buf(),
+        ..Sources::default()
+    };
+
+    let config_path = root.join("site.yaml");
+    if !config_path.is_file() {
+        diags.push(
+            Diagnostic::error(format!("no site.yaml in {}", display_dir(root)))
+                .with_hint("is this a waymark site? `waymark init DIR` makes a new one"),
+        );
+    } else {
+        let bytes = std::fs::read(&config_path);
+        if let Some(file) = register(
+            bytes,
+            &config_path,
+            "site.yaml".into(),
+            &mut sources.map,
+            diags,
+        ) {
+            sources.config = parse_yaml(file, &sources.map, diags);
+        }
+    }
+
+    let content = root.join("content");
+    let mut jobs: Vec<(Role, PathBuf, PathBuf)> = Vec::new();
+    if content.is_dir() {
+        for entry in walk(&content, diags) {
+            let relative = entry.strip_prefix(&content).unwrap_or(&entry).to_path_buf();
+            let role = classify(&relative);
+            jobs.push((role, entry, relative));
+        }
+    } else {
+        diags.push(
+            Diagnostic::warning("the site has no content/ folder, so there is nothing to publish")
+                .with_path(display_rel(root, &content)),
+        );
+    }
+
+    // Read and parse in parallel; register files in walk order so ids and
+    // messages are stable from run to run.
+    let read: Vec<_> = jobs
+        .par_iter()
+        .map(|(role, path, _)| match role {
+            Role::Asset | Role::Misplaced => None,
+            _ => Some(std::fs::read(path)),
+        })
+        .collect();
+    let mut texts = Vec::new();
+    for ((role, path, relative), bytes) in jobs.iter().zip(read) {
+        let display = Path::new("content").join(relative);
+        match role {
+            Role::Asset => sources.assets.push(CopiedFile {
+                source: path.clone(),
+                relative: slash_path(relative),
+            }),
+            Role::Misplaced => diags.push(
+                Diagnostic::warning("this file is ignored: waymark reads Markdown and YAML only where the site layout puts them")
+                    .with_path(display)
+                    .with_hint("roadmaps go in content/roadmaps/<roadmap>/, phases in its phases/ folder, articles in content/articles/, pages in content/pages/"),
+            ),
+            _ => {
+                let bytes = bytes.expect("read above");
+                if let Some(text) = register(bytes, path, display, &mut sources.map, diags) {
+                    texts.push((role.clone(), text));
+                }
+            }
+        }
+    }
+    let parsed: Vec<Parsed> = texts
+        .par_iter()
+        .map(|(role, file)| parse_file(role, *file, &sources.map))
+        .collect();
+
+    for ((role, _), parsed) in texts.into_iter().zip(parsed) {
+        diags.extend(parsed.diagnostics);
+        let Parsed {
+            roadmap,
+            phase,
+            doc,
+            ..
+        } = parsed;
+        match role {
+            Role::Roadmap(name) => {
+                let dir = roadmap_dir(&mut sources.roadmaps, &name, &content);
+                dir.incomplete |= roadmap.is_none();
+                dir.roadmap = roadmap;
+            }
+            Role::Phase(name, stem) => {
+                let dir = roadmap_dir(&mut sources.roadmaps, &name, &content);
+                match phase {
+                    Some(phase) => dir.phases.push((stem, phase)),
+                    None => dir.incomplete = true,
+                }
+            }
+            Role::RoadmapPage(name, stem) => {
+                let dir = roadmap_dir(&mut sources.roadmaps, &name, &content);
+                match doc {
+                    Some(doc) => dir.pages.push((stem, doc)),
+                    None => dir.incomplete = true,
+                }
+            }
+            Role::Article(slug) => match doc {
+                Some(doc) => sources.articles.push((slug, doc)),
+                None => sources.broken_docs.push(slug),
+            },
+            Role::Page(slug) => match doc {
+                Some(doc) => sources.pages.push((slug, doc)),
+                None => sources.broken_docs.push(slug),
+            },
+            Role::Asset | Role::Misplaced => {}
+        }
+    }
+    // A phases/ folder or a page without roadmap.yaml still makes a RoadmapDir.
+    for dir in &sources.roadmaps {
+        if dir.roadmap.is_none() && !dir.incomplete {
+            diags.push(
+                Diagnostic::error(format!("roadmap `{}` has no roadmap.yaml", dir.name))
+                    .with_path(display_rel(root, &dir.dir))
+                    .with_hint("add roadmap.yaml with at least `title:`"),
+            );
+        }
+    }
+    sources.roadmaps.sort_by(|a, b| a.name.cmp(&b.name));
+
+    sources.static_files = collect_copied(&root.join("static"), diags);
+    load_templates(root, &mut sources, diags);
+    sources
+}
+
+fn roadmap_dir<'a>(
+    dirs: &'a mut Vec<RoadmapDir>,
+    name: &str,
+    content: &Path,
+) -> &'a mut RoadmapDir {
+    match dirs.iter().position(|d| d.name == name) {
+        Some(i) => &mut dirs[i],
+        None => {
+            dirs.push(RoadmapDir {
+                name: name.to_owned(),
+                dir: content.join("roadmaps").join(name),
+                roadmap: None,
+                phases: Vec::new(),
+                pages: Vec::new(),
+                incomplete: false,
+            });
+            dirs.last_mut().expect("just pushed")
+        }
+    }
+}
+
+#[derive(Default)]
+struct Parsed {
+    roadmap: Option<Loaded<RawRoadmap>>,
+    phase: Option<Loaded<RawPhase>>,
+    doc: Option<Loaded<RawFrontMatter>>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn parse_file(role: &Role, file: FileId, map: &SourceMap) -> Parsed {
+    let mut diags = Diagnostics::default();
+    let mut parsed = Parsed::default();
+    match role {
+        Role::Roadmap(_) => parsed.roadmap = parse_yaml(file, map, &mut diags),
+        Role::Phase(..) => parsed.phase = parse_yaml(file, map, &mut diags),
+        _ => parsed.doc = parse_markdown(file, map, &mut diags),
+    }
+    parsed.diagnostics = diags.into_iter().collect();
+    parsed
+}
+
+fn parse_yaml<T: DeserializeOwned>(
+    file: FileId,
+    map: &SourceMap,
+    diags: &mut Diagnostics,
+) -> Option<Loaded<T>> {
+    let text = &map.get(file).text;
+    parse_yaml_range(file, map, 0..text.len(), 0..0, diags)
+}
+
+fn parse_yaml_range<T: DeserializeOwned>(
+    file: FileId,
+    map: &SourceMap,
+    yaml: Range<usize>,
+    body: Range<usize>,
+    diags: &mut Diagnostics,
+) -> Option<Loaded<T>> {
+    let source = map.get(file);
+    match yaml::from_str::<T>(&source.text[yaml.clone()]) {
+        Ok(value) => Some(Loaded {
+            file,
+            value,
+            yaml,
+            body,
+        }),
+        Err(err) => {
+            let first_line = source.line_col(yaml.start).0;
+            let offset = source.offset(first_line + err.line - 1, err.col);
+            let mut diagnostic = Diagnostic::error(err.message).with_span(Span::at(file, offset));
+            if let Some(hint) = err.hint {
+                diagnostic = diagnostic.with_hint(hint);
+            }
+            diags.push(diagnostic);
+            None
+        }
+    }
+}
+
+fn parse_markdown(
+    file: FileId,
+    map: &SourceMap,
+    diags: &mut Diagnostics,
+) -> Option<Loaded<RawFrontMatter>> {
+    let text = &map.get(file).text;
+    match frontmatter::split(text) {
+        Ok(split) => parse_yaml_range(file, map, split.yaml, split.body, diags),
+        Err(err) => {
+            diags.push(
+                Diagnostic::error(err.message)
+                    .with_span(Span::at(file, err.offset))
+                    .with_hint(err.hint),
+            );
+            None
+        }
+    }
+}
+
+/// Registers a file read as UTF-8 text. Returns `None` (after reporting)
+/// when it could not be read or is not UTF-8.
+fn register(
+    bytes: std::io::Result<Vec<u8>>,
+    path: &Path,
+    display: PathBuf,
+    map: &mut SourceMap,
+    diags: &mut Diagnostics,
+) -> Option<FileId> {
+    let bytes = match bytes {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            diags.push(
+                Diagnostic::error(format!("cannot read {}: {err}", path.display()))
+                    .with_path(display),
+            );
+            return None;
+        }
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => Some(map.add(SourceFile::new(display, text))),
+        Err(err) => {
+            let valid = err.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(err.as_bytes()).into_owned();
+            let id = map.add(SourceFile::new(display, text));
+            diags.push(
+                Diagnostic::error("this file is not valid UTF-8 text")
+                    .with_span(Span::at(id, valid))
+                    .with_hint(
+                        "save it as UTF-8 (most editors have an encoding option when saving)",
+                    ),
+            );
+            None
+        }
+    }
+}
+
+/// Files under `dir`, sorted, skipping hidden and editor files. Symlinks are
+/// followed, so a site can link in shared assets.
+fn walk(dir: &Path, diags: &mut Diagnostics) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_str().is_some_and(is_ignored_name));
+    for entry in walker {
+        match entry {
+            Ok(entry) if entry.file_type().is_file() => files.push(entry.into_path()),
+            Ok(_) => {}
+            Err(err) => {
+                let path = err
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| dir.to_path_buf());
+                diags.push(
+                    Diagnostic::error(format!("cannot read this folder: {err}")).with_path(path),
+                );
+            }
+        }
+    }
+    files
+}
+
+fn collect_copied(dir: &Path, diags: &mut Diagnostics) -> Vec<CopiedFile> {
+    if !dir.is_dir() {
+        return Vec::new();
+    }
+    walk(dir, diags)
+        .into_iter()
+        .map(|source| {
+            let relative = slash_path(source.strip_prefix(dir).unwrap_or(&source));
+            CopiedFile { source, relative }
+        })
+        .collect()
+}
+
+fn load_templates(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) {
+    let dir = root.join("templates");
+    for file in collect_copied(&dir, diags) {
+        match std::fs::read(&file.source).map(String::from_utf8) {
+            Ok(Ok(text)) => sources.templates.push(Template {
+                name: file.relative,
+                path: file.source,
+                text,
+            }),
+            Ok(Err(_)) => diags.push(
+                Diagnostic::error("this template is not valid UTF-8 text")
+                    .with_path(display_rel(root, &file.source)),
+            ),
+            Err(err) => diags.push(
+                Diagnostic::error(format!("cannot read this template: {err}"))
+                    .with_path(display_rel(root, &file.source)),
+            ),
+        }
+    }
+}
+
+fn slash_path(path: &Path) -> String {
+    path.iter()
+        .map(|p| p.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn display_rel(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).unwrap_or(path).to_path_buf()
+}
+
+fn display_dir(path: &Path) -> String {
+    let shown = path.display().to_string();
+    if shown.is_empty() || shown == "." {
+        "the current folder".to_owned()
+    } else {
+        shown
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classify_by_place() {
+        let c = |p: &str| classify(Path::new(p));
+        assert_eq!(c("roadmaps/ml/roadmap.yaml"), Role::Roadmap("ml".into()));
+        assert_eq!(
+            c("roadmaps/ml/phases/01-math.yaml"),
+            Role::Phase("ml".into(), "01-math".into())
+        );
+        assert_eq!(
+            c("roadmaps/ml/faq.md"),
+            Role::RoadmapPage("ml".into(), "faq".into())
+        );
+        assert_eq!(c("articles/x.md"), Role::Article("x".into()));
+        assert_eq!(c("pages/about.md"), Role::Page("about".into()));
+        assert_eq!(c("articles/img/a.png"), Role::Asset);
+        assert_eq!(c("articles/deep/x.md"), Role::Misplaced);
+        assert_eq!(c("notes.yaml"), Role::Misplaced);
+    }
+
+    #[test]
+    fn editor_files_are_ignored() {
+        for name in [".x.md.swp", "x.md~", "#x.md#", "4913", ".#x.md", "x.tmp"] {
+            assert!(is_ignored_name(name), "{name}");
+        }
+        assert!(!is_ignored_name("x.md"));
+    }
+}

@@ -1,0 +1,178 @@
+//! A small harness for building fixture sites with the real binary.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct TestSite {
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Run {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn assert_ok(&self) -> &Self {
+        assert_eq!(
+            self.status, 0,
+            "expected success, got {}:\n{}",
+            self.status, self.stderr
+        );
+        self
+    }
+
+    pub fn assert_status(&self, status: i32) -> &Self {
+        assert_eq!(
+            self.status, status,
+            "expected exit status {status}, got {}:\n{}",
+            self.status, self.stderr
+        );
+        self
+    }
+
+    /// Asserts stderr mentions `needle`.
+    pub fn assert_mentions(&self, needle: &str) -> &Self {
+        assert!(
+            self.stderr.contains(needle),
+            "expected {needle:?} in:\n{}",
+            self.stderr
+        );
+        self
+    }
+}
+
+pub const MINIMAL_SITE: &str = "title: Test Site\nbase_url: https://example.org/\n";
+
+pub const PHASE_ONE: &str = "\
+title: Basics
+duration: 2-3 weeks
+weekly_hours: 5
+summary: The start.
+topics:
+  - id: first-topic
+    title: First topic
+    summary: What comes first.
+    learn: [One thing, Another thing]
+    resources:
+      - title: A Book
+        by: Someone
+        kind: book
+        cost: free
+  - id: second-topic
+    title: Second topic
+    requires: [first-topic]
+milestone: You know the basics.
+";
+
+pub const PHASE_TWO: &str = "\
+title: Next steps
+duration: 1 month
+requires: [basics]
+topics:
+  - id: third-topic
+    title: Third topic
+    summary: See [the first](@topic:demo/first-topic).
+milestone: You are done.
+";
+
+impl TestSite {
+    pub fn empty() -> TestSite {
+        TestSite {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// A small valid site: one roadmap with two phases, an article and a page.
+    pub fn minimal() -> TestSite {
+        let site = TestSite::empty();
+        site.file("site.yaml", MINIMAL_SITE)
+            .file("content/roadmaps/demo/roadmap.yaml", "title: Demo\nsummary: A demo roadmap.\n")
+            .file("content/roadmaps/demo/phases/01-basics.yaml", PHASE_ONE)
+            .file("content/roadmaps/demo/phases/02-next.yaml", PHASE_TWO)
+            .file(
+                "content/articles/hello.md",
+                "---\ntitle: Hello\ndate: 2025-01-02\ntags: [news]\n---\nRead [](@topic:demo/first-topic).\n",
+            )
+            .file("content/pages/about.md", "---\ntitle: About\n---\nAbout this site.\n");
+        site
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    pub fn file(&self, relative: &str, contents: impl AsRef<[u8]>) -> &Self {
+        let path = self.path(relative);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, contents).unwrap();
+        self
+    }
+
+    pub fn remove(&self, relative: &str) -> &Self {
+        fs::remove_file(self.path(relative)).unwrap();
+        self
+    }
+
+    /// Runs waymark with the site folder as the working directory.
+    pub fn run(&self, args: &[&str]) -> Run {
+        let out = Command::new(env!("CARGO_BIN_EXE_waymark"))
+            .args(args)
+            .current_dir(self.root())
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run waymark");
+        Run {
+            status: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub fn build(&self) -> Run {
+        self.run(&["build"])
+    }
+
+    pub fn output(&self, relative: &str) -> String {
+        let path = self.path("public").join(relative);
+        fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+    }
+
+    pub fn output_exists(&self, relative: &str) -> bool {
+        self.path("public").join(relative).exists()
+    }
+}
+
+/// Every file of a folder with its bytes, for byte-for-byte comparisons.
+pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    for entry in walkdir::WalkDir::new(dir) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let rel = entry.path().strip_prefix(dir).unwrap().to_path_buf();
+            files.insert(rel, fs::read(entry.path()).unwrap());
+        }
+    }
+    files
+}
+
+/// Every `href` and `src` of an HTML text.
+pub fn links(html: &str) -> Vec<String> {
+    let re = regex::Regex::new(r#"(?:href|src)="([^"]*)""#).unwrap();
+    re.captures_iter(html)
+        .map(|c| c[1].replace("&amp;", "&"))
+        .collect()
+}
+
+/// The repository root: the built-in site.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}

@@ -1,0 +1,189 @@
+//! Bad input: every error names the file and the line, exits with status 1,
+//! and all errors of a site are reported in one run.
+
+mod common;
+
+use common::TestSite;
+
+const PHASE: &str = "content/roadmaps/demo/phases/01-basics.yaml";
+
+fn fails_with(file: &str, contents: &[u8], place: &str, message: &str) {
+    let site = TestSite::minimal();
+    site.file(file, contents);
+    let run = site.build();
+    run.assert_status(1)
+        .assert_mentions(place)
+        .assert_mentions(message);
+    let check = site.run(&["check"]);
+    check.assert_status(1).assert_mentions(place);
+}
+
+#[test]
+fn malformed_yaml() {
+    fails_with(
+        PHASE,
+        b"title: Basics\ntopics: [\n  - id: x\n",
+        "01-basics.yaml:3:",
+        "error",
+    );
+}
+
+#[test]
+fn missing_required_key() {
+    fails_with(
+        PHASE,
+        b"duration: 1 week\n",
+        "01-basics.yaml:1:1",
+        "missing required key `title`",
+    );
+}
+
+#[test]
+fn typo_in_a_key_suggests_the_right_one() {
+    let run = {
+        let site = TestSite::minimal();
+        site.file(PHASE, "title: Basics\ntopics:\n  - id: a\n    tittle: A\n");
+        site.build()
+    };
+    run.assert_status(1)
+        .assert_mentions("01-basics.yaml:4:5")
+        .assert_mentions("unknown key `tittle`")
+        .assert_mentions("did you mean `title`?");
+}
+
+#[test]
+fn typo_in_front_matter_counts_lines_from_the_file_start() {
+    fails_with(
+        "content/articles/hello.md",
+        b"---\ntitle: Hello\ndate: 2025-01-02\ntagz: [x]\n---\nBody\n",
+        "hello.md:4:1",
+        "did you mean `tags`?",
+    );
+}
+
+#[test]
+fn wrong_type() {
+    fails_with(
+        PHASE,
+        b"title: Basics\ntopics: just text\n",
+        "01-basics.yaml:2:9",
+        "wrong type",
+    );
+}
+
+#[test]
+fn bad_duration() {
+    fails_with(
+        PHASE,
+        b"title: Basics\ntopics:\n  - id: a\n    title: A\n    duration: 3 fortnights\n",
+        "01-basics.yaml:5:15",
+        "is not a duration",
+    );
+}
+
+#[test]
+fn duplicate_topic_id() {
+    let site = TestSite::minimal();
+    site.file(
+        "content/roadmaps/demo/phases/03-more.yaml",
+        "title: More\ntopics:\n  - id: first-topic\n    title: Again\n",
+    );
+    site.build()
+        .assert_status(1)
+        .assert_mentions("03-more.yaml:3:9")
+        .assert_mentions("duplicate topic id `first-topic`")
+        .assert_mentions("01-basics.yaml:6:9");
+}
+
+#[test]
+fn front_matter_that_never_closes() {
+    fails_with(
+        "content/articles/hello.md",
+        b"---\ntitle: Hello\ndate: 2025-01-02\nBody without end\n",
+        "hello.md:1:1",
+        "never closed",
+    );
+}
+
+#[test]
+fn non_utf8_file() {
+    fails_with(
+        "content/articles/hello.md",
+        b"---\ntitle: H\xe9llo\n---\n",
+        "hello.md:2:9",
+        "not valid UTF-8",
+    );
+}
+
+#[test]
+fn invalid_ids_and_dates() {
+    let site = TestSite::minimal();
+    site.file(
+        PHASE,
+        "title: Basics\ntopics:\n  - id: Bad_Id\n    title: A\n",
+    )
+    .file(
+        "content/articles/hello.md",
+        "---\ntitle: Hello\ndate: 3 March\n---\n",
+    );
+    site.build()
+        .assert_status(1)
+        .assert_mentions("01-basics.yaml:3:9")
+        .assert_mentions("`Bad_Id` is not a valid id")
+        .assert_mentions("hello.md:3:7")
+        .assert_mentions("is not a date");
+}
+
+#[test]
+fn every_error_of_a_site_is_reported_in_one_run() {
+    let site = TestSite::minimal();
+    site.file(
+        PHASE,
+        "title: Basics\ntopics:\n  - id: a\n    title: A\n    duration: forever\n",
+    )
+    .file(
+        "content/roadmaps/demo/phases/02-next.yaml",
+        "title: [unclosed\n",
+    )
+    .file("content/roadmaps/other/roadmap.yaml", "titel: Other\n")
+    .file(
+        "content/roadmaps/other/phases/01-x.yaml",
+        "title: X\nweekly_hours: [1]\n",
+    )
+    .file("content/articles/hello.md", "---\ntitle: Hello\n")
+    .file(
+        "content/articles/bytes.md",
+        b"---\ntitle: \xff\n---\n".as_slice(),
+    )
+    .file("content/pages/about.md", "---\ndate: 2025-01-01\n---\n");
+    let run = site.build();
+    run.assert_status(1)
+        .assert_mentions("01-basics.yaml:5:15")
+        .assert_mentions("02-next.yaml:")
+        .assert_mentions("other/roadmap.yaml:1:1")
+        .assert_mentions("01-x.yaml:2:")
+        .assert_mentions("hello.md:1:1")
+        .assert_mentions("bytes.md:2:")
+        .assert_mentions("about.md:2:1")
+        .assert_mentions("7 error(s)");
+}
+
+#[test]
+fn errors_never_panic_on_odd_files() {
+    let site = TestSite::minimal();
+    site.file(PHASE, "")
+        .file(
+            "content/roadmaps/demo/phases/02-next.yaml",
+            "- a list\n- not a mapping\n",
+        )
+        .file("content/articles/hello.md", "---\n---\n")
+        .file("content/articles/empty.md", "")
+        .file("content/roadmaps/demo/phases/x.yaml", "title: no number\n")
+        .file("content/notes.yaml", "stray: file\n");
+    let run = site.build();
+    run.assert_status(1);
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    run.assert_mentions("must start with its number")
+        .assert_mentions("content/notes.yaml")
+        .assert_mentions("missing front matter");
+}
