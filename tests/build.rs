@@ -340,7 +340,7 @@ fn code_blocks_are_highlighted_with_both_themes() {
     site.build().assert_ok();
     let html = site.output("articles/code/index.html");
     assert!(
-        html.contains("<pre class=\"code hl-code\" data-lang=\"rust\">"),
+        html.contains("<pre class=\"code hl-code\" data-lang=\"rust\" tabindex=\"0\">"),
         "{html}"
     );
     assert!(html.contains("class=\"hl-"), "{html}");

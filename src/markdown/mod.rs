@@ -332,7 +332,7 @@ impl State<'_> {
         let mut out = String::with_capacity(code.len() * 2 + 64);
         if language.is_empty() || PLAIN_LANGUAGES.contains(&language.to_ascii_lowercase().as_str())
         {
-            out.push_str("<pre class=\"code\"><code>");
+            out.push_str("<pre class=\"code\" tabindex=\"0\"><code>");
             escape_text_into(code, &mut out);
         } else {
             let lang_attr = {
@@ -342,7 +342,7 @@ impl State<'_> {
             };
             let _ = write!(
                 out,
-                "<pre class=\"code hl-code\" data-lang=\"{lang_attr}\"><code class=\"language-{lang_attr}\">"
+                "<pre class=\"code hl-code\" data-lang=\"{lang_attr}\" tabindex=\"0\"><code class=\"language-{lang_attr}\">"
             );
             match highlight::highlight(code, language) {
                 Some(html) => out.push_str(&html),

@@ -89,8 +89,17 @@ impl TimeUnit {
 /// How long a phase or topic takes: "2-3 months", "1 week", or "ongoing".
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Duration {
-    Range { min: u32, max: u32, unit: TimeUnit },
+    Range {
+        min: u32,
+        max: u32,
+        unit: TimeUnit,
+    },
     Ongoing,
+    /// Only for totals of long roadmaps; authors write days, weeks or months.
+    Years {
+        min: u32,
+        max: u32,
+    },
 }
 
 impl Duration {
@@ -134,6 +143,7 @@ impl Duration {
                 f64::from(max) * unit.in_weeks(),
             )),
             Duration::Ongoing => None,
+            Duration::Years { min, max } => Some((f64::from(min) * 52.18, f64::from(max) * 52.18)),
         }
     }
 
@@ -149,6 +159,13 @@ impl Duration {
         }
         if !any {
             return None;
+        }
+        // Long totals read better in years; input units stop at months.
+        let per_year = 52.18;
+        if max >= 3.0 * per_year {
+            let min = ((min / per_year).round() as u32).max(1);
+            let max = ((max / per_year).round() as u32).max(min);
+            return Some(Duration::Years { min, max });
         }
         let (unit, per) = if max >= 13.0 {
             (TimeUnit::Months, TimeUnit::Months.in_weeks())
@@ -169,6 +186,10 @@ impl fmt::Display for Duration {
                 write!(f, "{min} {}", unit.name(min != 1))
             }
             Duration::Range { min, max, unit } => write!(f, "{min}–{max} {}", unit.name(true)),
+            Duration::Years { min, max } if min == max => {
+                write!(f, "{min} year{}", if min == 1 { "" } else { "s" })
+            }
+            Duration::Years { min, max } => write!(f, "{min}–{max} years"),
         }
     }
 }
@@ -186,6 +207,12 @@ impl Serialize for Duration {
                 map.serialize_entry("ongoing", &false)?;
             }
             Duration::Ongoing => map.serialize_entry("ongoing", &true)?,
+            Duration::Years { min, max } => {
+                map.serialize_entry("min", &min)?;
+                map.serialize_entry("max", &max)?;
+                map.serialize_entry("unit", "years")?;
+                map.serialize_entry("ongoing", &false)?;
+            }
         }
         map.end()
     }
@@ -454,6 +481,9 @@ mod tests {
         let parts = ["1-2 weeks", "2-3 months", "4-6 weeks"].map(|s| Duration::parse(s).unwrap());
         assert_eq!(Duration::total(parts).unwrap().to_string(), "3–5 months");
         assert_eq!(Duration::total([Duration::Ongoing]), None);
+        let career =
+            ["12-24 months", "24-48 months", "36-60 months"].map(|s| Duration::parse(s).unwrap());
+        assert_eq!(Duration::total(career).unwrap().to_string(), "6–11 years");
     }
 
     #[test]

@@ -48,6 +48,8 @@ pub struct RoadmapCard<'a> {
     pub title: &'a str,
     pub path: &'a SitePath,
     pub summary: Option<String>,
+    /// The summary's opening words as plain text, for cards.
+    pub blurb: Option<String>,
     pub audience: Option<&'a str>,
     pub phase_count: usize,
     pub topic_count: usize,
@@ -203,6 +205,9 @@ impl<'a> Ctx<'a> {
             title: &roadmap.title,
             path: &roadmap.path,
             summary: self.md(roadmap.summary),
+            blurb: roadmap
+                .summary
+                .map(|id| short_excerpt(&self.site.md(id).excerpt)),
             audience: roadmap.audience.as_deref(),
             phase_count: roadmap.phases.len(),
             topic_count: roadmap.phases.iter().map(|p| p.topics.len()).sum(),

@@ -119,6 +119,14 @@ fn explain(raw: &str) -> (String, Option<String>) {
             Some("put the text in quotes: an unquoted `: ` starts a mapping".into()),
         );
     }
+    if message.starts_with("mapping values are not allowed") {
+        return (
+            format!("{message}{within}"),
+            Some(
+                "a `: ` inside an unquoted value starts a mapping: put the value in quotes".into(),
+            ),
+        );
+    }
     if let Some(rest) = message.strip_prefix("invalid type: ") {
         return (format!("wrong type{within}: found {rest}"), None);
     }

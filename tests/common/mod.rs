@@ -176,3 +176,39 @@ pub fn links(html: &str) -> Vec<String> {
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// A tool the test needs (Chromium, Java, the npm packages). Outside CI a
+/// missing tool skips the test with a printed reason; in CI (`CI` set) it
+/// fails, because CI installs them.
+pub fn require(what: &str, available: bool) -> bool {
+    if available {
+        return true;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("{what} is missing, and CI must have it (.ci/run installs it)");
+    }
+    eprintln!("SKIPPED: {what} is missing (run .ci/run's install steps to enable this test)");
+    false
+}
+
+pub fn browser_dir() -> PathBuf {
+    repo().join("tests/browser")
+}
+
+pub fn have_command(name: &str) -> bool {
+    Command::new(name)
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// Chromium, Node and playwright-core, all present.
+pub fn require_browser() -> bool {
+    require("chromium", have_command("chromium"))
+        && require("node", have_command("node"))
+        && require(
+            "tests/browser/node_modules (npm ci in tests/browser)",
+            browser_dir().join("node_modules/playwright-core").exists(),
+        )
+}
