@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::diag::{Diagnostic, Diagnostics, SourceMap};
+use crate::linkcheck::{LinkCheckSink, SourceIndex};
+use crate::model::NodeId;
 use crate::model::Site;
-use crate::output::{MemorySink, Sink, StagedDir, refuse_output};
+use crate::output::{Sink, StagedDir, refuse_output};
 use crate::render::{self, Stats, Theme};
 use crate::resolve::{self, Options};
 use crate::source::{self, Sources};
@@ -129,12 +131,39 @@ pub fn build(opts: &BuildOptions) -> Result<Report, UsageError> {
     Ok(finish(loaded, stats, started))
 }
 
-/// `waymark check`: everything `build` validates, rendering in memory and
-/// writing nothing.
+/// `waymark check`: everything `build` validates, plus every internal link
+/// of the rendered pages; renders in memory and writes nothing.
 pub fn check(root: &Path, opts: &Options) -> Report {
     let started = Instant::now();
     let mut loaded = load(root, opts);
-    let sink = MemorySink::default();
+    let Some(base_url) = loaded.site.as_ref().map(|s| s.config.base_url.clone()) else {
+        return finish(loaded, None, started);
+    };
+    let sink = LinkCheckSink::new(base_url);
     let stats = render_into(&mut loaded, &sink);
+    if stats.is_some() {
+        let sources = output_sources(&loaded);
+        let broken = sink.report(|file| sources.get(file).cloned());
+        loaded.diagnostics.extend(broken);
+    }
     finish(loaded, stats, started)
+}
+
+/// Which source file made each output page, for link-check messages.
+fn output_sources(loaded: &Loaded) -> SourceIndex {
+    let mut sources = SourceIndex::new();
+    let Some(site) = &loaded.site else { return sources };
+    let map = &loaded.sources.map;
+    for node in site.nodes() {
+        let file = match node {
+            NodeId::Roadmap(r) => site.roadmaps[r].source,
+            NodeId::Phase(r, p) | NodeId::Topic(r, p, _) => site.phase(r, p).source,
+            NodeId::RoadmapPage(r, i) => site.roadmaps[r].pages[i].source,
+            NodeId::Article(i) => site.articles[i].source,
+            NodeId::Page(i) => site.pages[i].source,
+        };
+        let output = site.path(node).output_file().to_string_lossy().replace('\\', "/");
+        sources.insert(output, map.get(file).path.display().to_string());
+    }
+    sources
 }

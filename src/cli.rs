@@ -11,11 +11,7 @@ use crate::build::{self, BuildOptions, Report};
 use crate::resolve::Options;
 
 #[derive(Parser)]
-#[command(
-    name = "waymark",
-    version,
-    about = "A static site generator for learning roadmaps"
-)]
+#[command(name = "waymark", version, about = "A static site generator for learning roadmaps")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -79,7 +75,7 @@ pub fn main() -> ExitCode {
                 resolve: Options { drafts, base_url },
             };
             match build::build(&opts) {
-                Ok(report) => finish(&report, color, |stats| {
+                Ok(report) => finish(&report, color, "; nothing was written", |stats| {
                     format!(
                         "built {} pages ({} files) into {} in {}",
                         stats.pages,
@@ -92,19 +88,9 @@ pub fn main() -> ExitCode {
             }
         }
         Command::Check { root, drafts } => {
-            let report = build::check(
-                &root,
-                &Options {
-                    drafts,
-                    base_url: None,
-                },
-            );
-            finish(&report, color, |stats| {
-                format!(
-                    "checked {} pages: no errors ({})",
-                    stats.pages,
-                    seconds(report.elapsed)
-                )
+            let report = build::check(&root, &Options { drafts, base_url: None });
+            finish(&report, color, "", |stats| {
+                format!("checked {} pages: no errors ({})", stats.pages, seconds(report.elapsed))
             })
         }
         Command::Init { dir } => match crate::init::init(&dir) {
@@ -127,6 +113,7 @@ pub fn main() -> ExitCode {
 fn finish(
     report: &Report,
     color: bool,
+    failed_note: &str,
     success: impl FnOnce(&crate::render::Stats) -> String,
 ) -> ExitCode {
     report.diagnostics.emit(&report.sources, color);
@@ -143,7 +130,7 @@ fn finish(
         }
         _ => {
             eprintln!(
-                "error: the site has {errors} error(s){}; nothing was written",
+                "error: the site has {errors} error(s){}{failed_note}",
                 if warnings > 0 {
                     format!(" and {warnings} warning(s)")
                 } else {

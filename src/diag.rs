@@ -40,10 +40,7 @@ impl SourceFile {
         let offset = offset.min(self.text.len());
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let start = self.line_starts[line];
-        let col = self
-            .text
-            .get(start..offset)
-            .map_or(0, |s| s.chars().count());
+        let col = self.text.get(start..offset).map_or(0, |s| s.chars().count());
         (line + 1, col + 1)
     }
 
@@ -82,10 +79,7 @@ impl SourceMap {
     }
 
     pub fn find(&self, path: &Path) -> Option<FileId> {
-        self.files
-            .iter()
-            .position(|f| f.path == path)
-            .map(|i| FileId(i as u32))
+        self.files.iter().position(|f| f.path == path).map(|i| FileId(i as u32))
     }
 }
 
@@ -306,13 +300,9 @@ fn render(diagnostic: &Diagnostic, sources: &SourceMap, out: &mut dyn termcolor:
             }
         }
     }
-    cs = cs.with_message(message).with_notes(
-        diagnostic
-            .hints
-            .iter()
-            .map(|h| format!("hint: {h}"))
-            .collect(),
-    );
+    cs = cs
+        .with_message(message)
+        .with_notes(diagnostic.hints.iter().map(|h| format!("hint: {h}")).collect());
     let config = term::Config::default();
     // Writing to a terminal or a Vec only fails if stderr is gone; nothing to do then.
     let _ = term::emit_to_write_style(out, &config, sources, &cs);
@@ -337,18 +327,11 @@ impl<'a> Files<'a> for SourceMap {
 
     fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, files::Error> {
         let file = self.get(id);
-        let start = *file
-            .line_starts
-            .get(line_index)
-            .ok_or(files::Error::LineTooLarge {
-                given: line_index,
-                max: file.line_starts.len() - 1,
-            })?;
-        let end = file
-            .line_starts
-            .get(line_index + 1)
-            .copied()
-            .unwrap_or(file.text.len());
+        let start = *file.line_starts.get(line_index).ok_or(files::Error::LineTooLarge {
+            given: line_index,
+            max: file.line_starts.len() - 1,
+        })?;
+        let end = file.line_starts.get(line_index + 1).copied().unwrap_or(file.text.len());
         Ok(start..end)
     }
 }

@@ -9,6 +9,7 @@ pub mod build;
 pub mod cli;
 pub mod diag;
 pub mod init;
+pub mod linkcheck;
 pub mod markdown;
 pub mod model;
 pub mod output;

@@ -92,9 +92,7 @@ pub struct MemorySink {
 
 impl MemorySink {
     pub fn into_files(self) -> BTreeMap<PathBuf, Vec<u8>> {
-        self.files
-            .into_inner()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.files.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -121,10 +119,7 @@ fn checked(path: &Path) -> io::Result<&Path> {
     } else {
         Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!(
-                "refusing to write outside the output folder: {}",
-                path.display()
-            ),
+            format!("refusing to write outside the output folder: {}", path.display()),
         ))
     }
 }
@@ -221,25 +216,15 @@ mod tests {
         let staged = StagedDir::new(&target).unwrap();
         staged.write(Path::new("a/index.html"), b"new").unwrap();
         drop(staged);
-        assert!(
-            target.join("old.html").exists(),
-            "dropping must not touch the output"
-        );
+        assert!(target.join("old.html").exists(), "dropping must not touch the output");
 
         let staged = StagedDir::new(&target).unwrap();
         staged.write(Path::new("a/index.html"), b"new").unwrap();
         staged.commit().unwrap();
         assert!(!target.join("old.html").exists());
-        assert_eq!(
-            fs::read_to_string(target.join("a/index.html")).unwrap(),
-            "new"
-        );
+        assert_eq!(fs::read_to_string(target.join("a/index.html")).unwrap(), "new");
         let leftovers: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
-        assert_eq!(
-            leftovers.len(),
-            1,
-            "no staging or previous folder left behind"
-        );
+        assert_eq!(leftovers.len(), 1, "no staging or previous folder left behind");
     }
 
     #[test]

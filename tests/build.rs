@@ -38,59 +38,43 @@ fn builtin_site_has_every_url_of_the_contract() {
     let home_links = links(&home);
     for roadmap in ["machine-learning", "ml-fast-track", "ml-career"] {
         let overview = format!("roadmaps/{roadmap}/");
-        assert!(
-            exists(&format!("{overview}index.html")),
-            "{roadmap} overview"
-        );
+        assert!(exists(&format!("{overview}index.html")), "{roadmap} overview");
         assert!(exists(&format!("{overview}roadmap.json")), "{roadmap} json");
         assert!(
             home_links.iter().any(|l| l.ends_with(&overview)),
             "home links to {roadmap}"
         );
-        let json: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(output.join(format!("{overview}roadmap.json"))).unwrap(),
-        )
-        .unwrap();
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(output.join(format!("{overview}roadmap.json"))).unwrap()).unwrap();
         let phases = json["phases"].as_array().unwrap();
         for (i, phase) in phases.iter().enumerate() {
             let id = phase["id"].as_str().unwrap();
-            let html =
-                std::fs::read_to_string(output.join(format!("{overview}{id}/index.html"))).unwrap();
+            let html = std::fs::read_to_string(output.join(format!("{overview}{id}/index.html"))).unwrap();
             let page_links = links(&html);
             for topic in phase["topics"].as_array().unwrap() {
                 let tid = topic["id"].as_str().unwrap();
+                assert!(exists(&format!("{overview}{id}/{tid}/index.html")), "topic page {tid}");
                 assert!(
-                    exists(&format!("{overview}{id}/{tid}/index.html")),
-                    "topic page {tid}"
-                );
-                assert!(
-                    page_links
-                        .iter()
-                        .any(|l| l.ends_with(&format!("/{id}/{tid}/"))),
+                    page_links.iter().any(|l| l.ends_with(&format!("/{id}/{tid}/"))),
                     "{id} links to {tid}"
                 );
             }
             if i > 0 {
                 let prev = phases[i - 1]["id"].as_str().unwrap();
-                assert!(
-                    html.contains("rel=\"prev\"")
-                        && page_links.iter().any(|l| l.ends_with(&format!("/{prev}/")))
-                );
+                assert!(html.contains("rel=\"prev\"") && page_links.iter().any(|l| l.ends_with(&format!("/{prev}/"))));
             }
             if let Some(next) = phases.get(i + 1) {
                 let next = next["id"].as_str().unwrap();
-                assert!(
-                    html.contains("rel=\"next\"")
-                        && page_links.iter().any(|l| l.ends_with(&format!("/{next}/")))
-                );
+                assert!(html.contains("rel=\"next\"") && page_links.iter().any(|l| l.ends_with(&format!("/{next}/"))));
             }
         }
     }
     assert_eq!(
         std::fs::read_dir(output.join("roadmaps/machine-learning"))
             .unwrap()
-            .filter(|e| ["faq", "careers", "tips", "library"]
-                .contains(&e.as_ref().unwrap().file_name().to_str().unwrap()))
+            .filter(
+                |e| ["faq", "careers", "tips", "library"].contains(&e.as_ref().unwrap().file_name().to_str().unwrap())
+            )
             .count(),
         4,
         "the extra pages of machine-learning"
@@ -98,20 +82,14 @@ fn builtin_site_has_every_url_of_the_contract() {
     for article in std::fs::read_dir(repo().join("content/articles")).unwrap() {
         let name = article.unwrap().file_name();
         let slug = name.to_str().unwrap().trim_end_matches(".md");
-        assert!(
-            exists(&format!("articles/{slug}/index.html")),
-            "article {slug}"
-        );
+        assert!(exists(&format!("articles/{slug}/index.html")), "article {slug}");
     }
     let tags = std::fs::read_to_string(output.join("tags/index.html")).unwrap();
     let first_tag = links(&tags)
         .into_iter()
         .find(|l| l.starts_with("../tags/"))
         .expect("a tag link");
-    assert!(exists(&format!(
-        "{}index.html",
-        first_tag.trim_start_matches("../")
-    )));
+    assert!(exists(&format!("{}index.html", first_tag.trim_start_matches("../"))));
 }
 
 #[test]
@@ -150,18 +128,13 @@ fn minimal_site_written_from_the_contract_builds() {
         "{topic}"
     );
     let article = site.output("articles/hello/index.html");
-    assert!(
-        article.contains(">First topic</a>"),
-        "empty link text takes the title"
-    );
+    assert!(article.contains(">First topic</a>"), "empty link text takes the title");
 }
 
 #[test]
 fn check_validates_without_writing() {
     let site = TestSite::minimal();
-    site.run(&["check"])
-        .assert_ok()
-        .assert_mentions("no errors");
+    site.run(&["check"]).assert_ok().assert_mentions("no errors");
     assert!(!site.path("public").exists());
 }
 
@@ -170,10 +143,7 @@ fn failed_build_leaves_the_previous_output_byte_for_byte() {
     let site = TestSite::minimal();
     site.build().assert_ok();
     let before = snapshot(&site.path("public"));
-    site.file(
-        "content/roadmaps/demo/phases/01-basics.yaml",
-        "title: [broken\n",
-    );
+    site.file("content/roadmaps/demo/phases/01-basics.yaml", "title: [broken\n");
     site.build().assert_status(1);
     assert_eq!(before, snapshot(&site.path("public")));
     let leftovers: Vec<_> = std::fs::read_dir(site.root())
@@ -198,10 +168,7 @@ fn refuses_output_folders_that_hold_sources() {
 #[test]
 fn base_url_with_a_path_keeps_every_link_inside_it() {
     let site = TestSite::minimal();
-    site.file(
-        "site.yaml",
-        "title: T\nbase_url: https://example.org/sub/\n",
-    );
+    site.file("site.yaml", "title: T\nbase_url: https://example.org/sub/\n");
     site.build().assert_ok();
     let public = site.path("public");
     for (path, bytes) in snapshot(&public) {
@@ -243,26 +210,28 @@ fn xml_locs(text: &str) -> Vec<String> {
 fn author_data_is_escaped_everywhere() {
     let site = TestSite::minimal();
     let evil = r#"Tom & "Jerry" <script>alert(1)</script>"#;
-    site.file("site.yaml", format!("title: '{}'\nbase_url: https://example.org/\ndescription: '{}'\n", evil.replace('\'', "''"), evil))
-        .file(
-            "content/articles/evil.md",
-            format!("---\ntitle: '{evil}'\ndescription: '{evil}'\ndate: 2025-01-01\ntags: ['{evil}']\n---\nBody\n"),
-        )
-        .file("content/roadmaps/demo/roadmap.yaml", format!("title: '{evil}'\n"));
+    site.file(
+        "site.yaml",
+        format!(
+            "title: '{}'\nbase_url: https://example.org/\ndescription: '{}'\n",
+            evil.replace('\'', "''"),
+            evil
+        ),
+    )
+    .file(
+        "content/articles/evil.md",
+        format!("---\ntitle: '{evil}'\ndescription: '{evil}'\ndate: 2025-01-01\ntags: ['{evil}']\n---\nBody\n"),
+    )
+    .file("content/roadmaps/demo/roadmap.yaml", format!("title: '{evil}'\n"));
     site.build().assert_ok();
     for (path, bytes) in snapshot(&site.path("public")) {
         if path.extension().is_some_and(|e| e == "json") {
             continue; // JSON strings may hold `<`; checked by parsing below
         }
         let text = String::from_utf8_lossy(&bytes);
-        assert!(
-            !text.contains("<script>alert(1)"),
-            "unescaped in {}",
-            path.display()
-        );
+        assert!(!text.contains("<script>alert(1)"), "unescaped in {}", path.display());
     }
-    let json: serde_json::Value =
-        serde_json::from_str(&site.output("roadmaps/demo/roadmap.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&site.output("roadmaps/demo/roadmap.json")).unwrap();
     assert_eq!(json["title"], evil);
     assert!(
         site.output("atom.xml")
@@ -278,10 +247,7 @@ fn raw_html_in_markdown_is_kept_unless_disallowed() {
         "---\ntitle: Raw\n---\n<div class=\"box\">kept</div>\n",
     );
     site.build().assert_ok();
-    assert!(
-        site.output("raw/index.html")
-            .contains("<div class=\"box\">kept</div>")
-    );
+    assert!(site.output("raw/index.html").contains("<div class=\"box\">kept</div>"));
     site.file(
         "site.yaml",
         format!("{}markdown:\n  allow_html: false\n", common::MINIMAL_SITE),
@@ -304,17 +270,11 @@ fn site_templates_and_static_override_the_builtin_ones() {
     .file("static/extra/file.txt", "as is")
     .file("content/articles/images/pic.png", [0x89, b'P', b'N', b'G']);
     site.build().assert_ok();
-    assert!(
-        site.output("about/index.html")
-            .contains("<p id=\"custom\">About</p>")
-    );
+    assert!(site.output("about/index.html").contains("<p id=\"custom\">About</p>"));
     assert_eq!(site.output("style.css"), "body { color: red }");
     assert_eq!(site.output("extra/file.txt"), "as is");
     assert!(site.output_exists("articles/images/pic.png"));
-    assert!(
-        site.output_exists("favicon.svg"),
-        "other built-in files stay"
-    );
+    assert!(site.output_exists("favicon.svg"), "other built-in files stay");
 }
 
 #[test]

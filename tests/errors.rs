@@ -11,9 +11,7 @@ fn fails_with(file: &str, contents: &[u8], place: &str, message: &str) {
     let site = TestSite::minimal();
     site.file(file, contents);
     let run = site.build();
-    run.assert_status(1)
-        .assert_mentions(place)
-        .assert_mentions(message);
+    run.assert_status(1).assert_mentions(place).assert_mentions(message);
     let check = site.run(&["check"]);
     check.assert_status(1).assert_mentions(place);
 }
@@ -118,14 +116,8 @@ fn non_utf8_file() {
 #[test]
 fn invalid_ids_and_dates() {
     let site = TestSite::minimal();
-    site.file(
-        PHASE,
-        "title: Basics\ntopics:\n  - id: Bad_Id\n    title: A\n",
-    )
-    .file(
-        "content/articles/hello.md",
-        "---\ntitle: Hello\ndate: 3 March\n---\n",
-    );
+    site.file(PHASE, "title: Basics\ntopics:\n  - id: Bad_Id\n    title: A\n")
+        .file("content/articles/hello.md", "---\ntitle: Hello\ndate: 3 March\n---\n");
     site.build()
         .assert_status(1)
         .assert_mentions("01-basics.yaml:3:9")
@@ -141,20 +133,14 @@ fn every_error_of_a_site_is_reported_in_one_run() {
         PHASE,
         "title: Basics\ntopics:\n  - id: a\n    title: A\n    duration: forever\n",
     )
-    .file(
-        "content/roadmaps/demo/phases/02-next.yaml",
-        "title: [unclosed\n",
-    )
+    .file("content/roadmaps/demo/phases/02-next.yaml", "title: [unclosed\n")
     .file("content/roadmaps/other/roadmap.yaml", "titel: Other\n")
     .file(
         "content/roadmaps/other/phases/01-x.yaml",
         "title: X\nweekly_hours: [1]\n",
     )
     .file("content/articles/hello.md", "---\ntitle: Hello\n")
-    .file(
-        "content/articles/bytes.md",
-        b"---\ntitle: \xff\n---\n".as_slice(),
-    )
+    .file("content/articles/bytes.md", b"---\ntitle: \xff\n---\n".as_slice())
     .file("content/pages/about.md", "---\ndate: 2025-01-01\n---\n");
     let run = site.build();
     run.assert_status(1)

@@ -22,12 +22,8 @@ fn vnu_errors(site_dir: &std::path::Path) -> Vec<String> {
         .arg(site_dir)
         .output()
         .expect("run vnu");
-    let report: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap_or_else(|e| {
-        panic!(
-            "vnu output is not JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let report: serde_json::Value = serde_json::from_slice(&out.stderr)
+        .unwrap_or_else(|e| panic!("vnu output is not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
     report["messages"]
         .as_array()
         .unwrap()
@@ -41,9 +37,7 @@ fn vnu_available() -> bool {
     require("java", have_command("java"))
         && require(
             "vnu.jar (npm ci in tests/browser)",
-            browser_dir()
-                .join("node_modules/vnu-jar/build/dist/vnu.jar")
-                .exists(),
+            browser_dir().join("node_modules/vnu-jar/build/dist/vnu.jar").exists(),
         )
 }
 
@@ -53,14 +47,8 @@ fn builtin_and_init_sites_are_valid_html() {
         return;
     }
     let site = TestSite::empty();
-    site.run(&[
-        "build",
-        "--root",
-        repo().to_str().unwrap(),
-        "--output",
-        "builtin",
-    ])
-    .assert_ok();
+    site.run(&["build", "--root", repo().to_str().unwrap(), "--output", "builtin"])
+        .assert_ok();
     site.run(&["init", "fresh"]).assert_ok();
     site.run(&["build", "--root", "fresh", "--output", "fresh-out"])
         .assert_ok();

@@ -27,12 +27,7 @@ pub fn init(dir: &Path) -> Result<(), InitError> {
             )));
         }
     }
-    let io = |err: std::io::Error| {
-        InitError::Io(format!(
-            "cannot write the new site in {}: {err}",
-            dir.display()
-        ))
-    };
+    let io = |err: std::io::Error| InitError::Io(format!("cannot write the new site in {}: {err}", dir.display()));
     write_dir(&EXAMPLE, dir).map_err(io)?;
     // Empty folders for the author's own theme overrides and assets.
     for folder in ["templates", "static"] {

@@ -83,15 +83,7 @@ const HREF: char = 'h';
 const TITLE: char = 't';
 const EXCERPT_CHARS: usize = 300;
 /// Fence languages that mean "no highlighting, please".
-const PLAIN_LANGUAGES: &[&str] = &[
-    "text",
-    "txt",
-    "plain",
-    "plaintext",
-    "none",
-    "output",
-    "console-output",
-];
+const PLAIN_LANGUAGES: &[&str] = &["text", "txt", "plain", "plaintext", "none", "output", "console-output"];
 
 impl Parsed {
     /// Attaches the resolved targets, one per entry of [`Parsed::links`], in order.
@@ -245,9 +237,7 @@ pub fn parse(text: &str, opts: &ParseOptions) -> Parsed {
                         .to_owned(),
                     CodeBlockKind::Indented => String::new(),
                 };
-                events.push(Event::Html(
-                    state.code_block(&code, &language, range).into(),
-                ));
+                events.push(Event::Html(state.code_block(&code, &language, range).into()));
             }
             other => state.rewrite_links(vec![(other, range)], &mut events, &text),
         }
@@ -306,11 +296,7 @@ impl State<'_> {
             Some(id) => id.to_owned(),
             None => {
                 let slug = slugify(text);
-                let slug = if slug.is_empty() {
-                    "section".to_owned()
-                } else {
-                    slug
-                };
+                let slug = if slug.is_empty() { "section".to_owned() } else { slug };
                 match &self.opts.id_prefix {
                     Some(prefix) => format!("{prefix}{slug}"),
                     None => slug,
@@ -318,11 +304,7 @@ impl State<'_> {
             }
         };
         let seen = self.ids.entry(base.clone()).or_insert(0);
-        let id = if *seen == 0 {
-            base
-        } else {
-            format!("{base}-{seen}")
-        };
+        let id = if *seen == 0 { base } else { format!("{base}-{seen}") };
         *seen += 1;
         id
     }
@@ -330,8 +312,7 @@ impl State<'_> {
     fn code_block(&mut self, code: &str, language: &str, range: Range<usize>) -> String {
         self.words += code.split_whitespace().count();
         let mut out = String::with_capacity(code.len() * 2 + 64);
-        if language.is_empty() || PLAIN_LANGUAGES.contains(&language.to_ascii_lowercase().as_str())
-        {
+        if language.is_empty() || PLAIN_LANGUAGES.contains(&language.to_ascii_lowercase().as_str()) {
             out.push_str("<pre class=\"code\" tabindex=\"0\"><code>");
             escape_text_into(code, &mut out);
         } else {
@@ -348,9 +329,7 @@ impl State<'_> {
                 Some(html) => out.push_str(&html),
                 None => {
                     self.warnings.push(Problem {
-                        message: format!(
-                            "no highlighting for language `{language}`; the code is shown as plain text"
-                        ),
+                        message: format!("no highlighting for language `{language}`; the code is shown as plain text"),
                         range,
                     });
                     escape_text_into(code, &mut out);
@@ -363,19 +342,12 @@ impl State<'_> {
 
     /// Passes events through, turning site links into placeholders, task
     /// list markers into labelled checkboxes, and (if asked) raw HTML into text.
-    fn rewrite_links<'a>(
-        &mut self,
-        events: Vec<(Event<'a>, Range<usize>)>,
-        out: &mut Vec<Event<'a>>,
-        text: &str,
-    ) {
+    fn rewrite_links<'a>(&mut self, events: Vec<(Event<'a>, Range<usize>)>, out: &mut Vec<Event<'a>>, text: &str) {
         for (event, range) in events {
             // An `@` link with no text gets the target's title.
             if let Some(index) = self.awaiting_text.take() {
                 if matches!(event, Event::End(TagEnd::Link)) {
-                    out.push(Event::Html(
-                        format!("{PLACEHOLDER}{TITLE}{index}{PLACEHOLDER}").into(),
-                    ));
+                    out.push(Event::Html(format!("{PLACEHOLDER}{TITLE}{index}{PLACEHOLDER}").into()));
                 }
             }
             // Inside an image with a site path, text is its alt text.
@@ -383,10 +355,7 @@ impl State<'_> {
                 match event {
                     Event::End(TagEnd::Image) => {
                         let image = self.image.take().expect("in an image");
-                        let mut tag = format!(
-                            "<img src=\"{PLACEHOLDER}{HREF}{}{PLACEHOLDER}\" alt=\"",
-                            image.index
-                        );
+                        let mut tag = format!("<img src=\"{PLACEHOLDER}{HREF}{}{PLACEHOLDER}\" alt=\"", image.index);
                         escape_attr_into(&image.alt, &mut tag);
                         tag.push('"');
                         if !image.title.is_empty() {
@@ -403,9 +372,7 @@ impl State<'_> {
                 continue;
             }
             match event {
-                Event::Start(Tag::Link {
-                    dest_url, title, ..
-                }) if is_site_link(&dest_url) => {
+                Event::Start(Tag::Link { dest_url, title, .. }) if is_site_link(&dest_url) => {
                     let index = self.push_link(&dest_url, range, text);
                     let mut open = format!("<a href=\"{PLACEHOLDER}{HREF}{index}{PLACEHOLDER}\"");
                     if !title.is_empty() {
@@ -417,9 +384,7 @@ impl State<'_> {
                     out.push(Event::Html(open.into()));
                     self.awaiting_text = Some(index);
                 }
-                Event::Start(Tag::Image {
-                    dest_url, title, ..
-                }) if is_site_link(&dest_url) => {
+                Event::Start(Tag::Image { dest_url, title, .. }) if is_site_link(&dest_url) => {
                     let index = self.push_link(&dest_url, range, text);
                     self.image = Some(PendingImage {
                         index,
@@ -435,10 +400,7 @@ impl State<'_> {
                     let label = if done { "done" } else { "to do" };
                     let checked = if done { " checked" } else { "" };
                     out.push(Event::Html(
-                        format!(
-                            "<input type=\"checkbox\" disabled{checked} aria-label=\"{label}\"> "
-                        )
-                        .into(),
+                        format!("<input type=\"checkbox\" disabled{checked} aria-label=\"{label}\"> ").into(),
                     ));
                 }
                 Event::Html(t) | Event::InlineHtml(t) if !self.opts.allow_html => {
@@ -460,11 +422,7 @@ impl State<'_> {
             Some(rest) => (rest.to_owned(), true),
             None => (dest.to_string(), false),
         };
-        let needle = if is_reference {
-            format!("@{dest}")
-        } else {
-            dest.clone()
-        };
+        let needle = if is_reference { format!("@{dest}") } else { dest.clone() };
         // Reference-style links keep their destination elsewhere in the text.
         let start = text
             .get(link.clone())
@@ -560,10 +518,7 @@ mod tests {
 
     #[test]
     fn headings_get_unique_ids() {
-        let parsed = parse(
-            "# Intro\n\n## Intro\n\n## Setup {#custom}\n",
-            &ParseOptions::default(),
-        );
+        let parsed = parse("# Intro\n\n## Intro\n\n## Setup {#custom}\n", &ParseOptions::default());
         let ids: Vec<_> = parsed.headings.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(ids, ["intro", "intro-1", "custom"]);
         let html = parsed.resolve(vec![]).html_for("./");
@@ -582,10 +537,7 @@ mod tests {
 
     #[test]
     fn references_in_code_are_text() {
-        let parsed = parse(
-            "`[x](@topic:a)`\n\n```\n[x](@topic:b)\n```\n",
-            &ParseOptions::default(),
-        );
+        let parsed = parse("`[x](@topic:a)`\n\n```\n[x](@topic:b)\n```\n", &ParseOptions::default());
         assert!(parsed.links.is_empty());
     }
 
@@ -621,10 +573,7 @@ mod tests {
 
     #[test]
     fn code_is_highlighted_and_counted() {
-        let parsed = parse(
-            "Two words\n\n```python\nx = 1\n```\n",
-            &ParseOptions::default(),
-        );
+        let parsed = parse("Two words\n\n```python\nx = 1\n```\n", &ParseOptions::default());
         let out = parsed.clone().resolve(vec![]).html_for("./");
         assert!(out.contains("data-lang=\"python\""), "{out}");
         assert!(out.contains("hl-"), "{out}");

@@ -7,7 +7,7 @@ mod values;
 
 pub use paths::{BaseUrl, SitePath};
 pub use site::{
-    Asset, CatalogEntry, Config, Doc, Extra, Graph, MdId, NodeId, Paper, Phase, Project, Resource,
-    Roadmap, Site, Tag, Topic,
+    Asset, CatalogEntry, Config, Doc, Extra, Graph, MdId, NodeId, Paper, Phase, Project, Resource, Roadmap, Site, Tag,
+    Topic,
 };
 pub use values::{Cost, Date, Duration, Hours, Id, ResourceKind, TimeUnit};

@@ -84,9 +84,7 @@ impl BaseUrl {
             .or_else(|| trimmed.strip_prefix("http://"));
         match rest {
             Some(rest)
-                if !rest.is_empty()
-                    && !rest.starts_with('/')
-                    && !rest.contains(['?', '#', ' ', '"', '<', '>']) =>
+                if !rest.is_empty() && !rest.starts_with('/') && !rest.contains(['?', '#', ' ', '"', '<', '>']) =>
             {
                 let mut url = trimmed.to_owned();
                 if !url.ends_with('/') {

@@ -167,6 +167,8 @@ pub struct Tag {
 /// One resource of the catalog, with every topic that uses it.
 #[derive(Debug)]
 pub struct CatalogEntry {
+    /// Its id on the resource catalog page (`r-deep-learning`).
+    pub anchor: String,
     pub title: String,
     pub by: Option<String>,
     pub url: Option<String>,
@@ -248,10 +250,7 @@ impl Site {
     }
 
     pub fn referenced_by(&self, node: NodeId) -> &[NodeId] {
-        self.graph
-            .referenced_by
-            .get(&node)
-            .map_or(&[], Vec::as_slice)
+        self.graph.referenced_by.get(&node).map_or(&[], Vec::as_slice)
     }
 
     pub fn required_by(&self, node: NodeId) -> &[NodeId] {

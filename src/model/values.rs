@@ -15,12 +15,9 @@ pub struct Id(String);
 impl Id {
     pub fn parse(text: &str) -> Result<Id, String> {
         let valid = !text.is_empty()
-            && text.split('-').all(|part| {
-                !part.is_empty()
-                    && part
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-            });
+            && text
+                .split('-')
+                .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
         if valid {
             Ok(Id(text.to_owned()))
         } else {
@@ -49,11 +46,7 @@ fn suggest_id(text: &str) -> String {
         .filter(|s| !s.is_empty())
         .collect::<Vec<_>>()
         .join("-");
-    if slug.is_empty() {
-        "my-topic".into()
-    } else {
-        slug
-    }
+    if slug.is_empty() { "my-topic".into() } else { slug }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -113,9 +106,7 @@ impl Duration {
         if trimmed.eq_ignore_ascii_case("ongoing") {
             return Ok(Duration::Ongoing);
         }
-        let (numbers, unit) = trimmed
-            .rsplit_once(char::is_whitespace)
-            .ok_or_else(expected)?;
+        let (numbers, unit) = trimmed.rsplit_once(char::is_whitespace).ok_or_else(expected)?;
         let unit = match unit.to_ascii_lowercase().as_str() {
             "day" | "days" => TimeUnit::Days,
             "week" | "weeks" => TimeUnit::Weeks,
@@ -123,10 +114,7 @@ impl Duration {
             _ => return Err(expected()),
         };
         let (min, max) = parse_range(numbers.trim()).ok_or_else(expected)?;
-        let (min, max) = (
-            as_count(min).ok_or_else(expected)?,
-            as_count(max).ok_or_else(expected)?,
-        );
+        let (min, max) = (as_count(min).ok_or_else(expected)?, as_count(max).ok_or_else(expected)?);
         if min == 0 || min > max {
             return Err(format!(
                 "`{trimmed}` is not a duration: the range must go from a smaller to a larger number, at least 1"
@@ -138,10 +126,9 @@ impl Duration {
     /// The range in weeks, for summing a roadmap's length; `None` if ongoing.
     pub fn weeks(&self) -> Option<(f64, f64)> {
         match *self {
-            Duration::Range { min, max, unit } => Some((
-                f64::from(min) * unit.in_weeks(),
-                f64::from(max) * unit.in_weeks(),
-            )),
+            Duration::Range { min, max, unit } => {
+                Some((f64::from(min) * unit.in_weeks(), f64::from(max) * unit.in_weeks()))
+            }
             Duration::Ongoing => None,
             Duration::Years { min, max } => Some((f64::from(min) * 52.18, f64::from(max) * 52.18)),
         }
@@ -219,12 +206,7 @@ impl Serialize for Duration {
 }
 
 fn parse_range(text: &str) -> Option<(f64, f64)> {
-    let parse = |s: &str| {
-        s.trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|n| n.is_finite() && *n >= 0.0)
-    };
+    let parse = |s: &str| s.trim().parse::<f64>().ok().filter(|n| n.is_finite() && *n >= 0.0);
     match text.split_once(['-', '–', '—']) {
         Some((a, b)) => Some((parse(a)?, parse(b)?)),
         None => {
@@ -334,9 +316,7 @@ impl Serialize for Date {
     }
 }
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, Default,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum ResourceKind {
     #[default]
@@ -438,11 +418,7 @@ mod tests {
         for bad in ["", "Linear", "a--b", "-a", "a-", "a_b", "é"] {
             assert!(Id::parse(bad).is_err(), "{bad}");
         }
-        assert!(
-            Id::parse("Linear Algebra")
-                .unwrap_err()
-                .contains("`linear-algebra`")
-        );
+        assert!(Id::parse("Linear Algebra").unwrap_err().contains("`linear-algebra`"));
     }
 
     #[test]
@@ -458,10 +434,7 @@ mod tests {
         );
         assert_eq!(d.to_string(), "2–3 months");
         assert_eq!(Duration::parse("1 week").unwrap().to_string(), "1 week");
-        assert_eq!(
-            Duration::parse("3-4 Weeks").unwrap().to_string(),
-            "3–4 weeks"
-        );
+        assert_eq!(Duration::parse("3-4 Weeks").unwrap().to_string(), "3–4 weeks");
         assert_eq!(Duration::parse("ongoing").unwrap(), Duration::Ongoing);
         for bad in [
             "3 fortnights",
@@ -481,20 +454,13 @@ mod tests {
         let parts = ["1-2 weeks", "2-3 months", "4-6 weeks"].map(|s| Duration::parse(s).unwrap());
         assert_eq!(Duration::total(parts).unwrap().to_string(), "3–5 months");
         assert_eq!(Duration::total([Duration::Ongoing]), None);
-        let career =
-            ["12-24 months", "24-48 months", "36-60 months"].map(|s| Duration::parse(s).unwrap());
+        let career = ["12-24 months", "24-48 months", "36-60 months"].map(|s| Duration::parse(s).unwrap());
         assert_eq!(Duration::total(career).unwrap().to_string(), "6–11 years");
     }
 
     #[test]
     fn hours() {
-        assert_eq!(
-            Hours::parse("20-30").unwrap(),
-            Hours {
-                min: 20.0,
-                max: 30.0
-            }
-        );
+        assert_eq!(Hours::parse("20-30").unwrap(), Hours { min: 20.0, max: 30.0 });
         assert_eq!(Hours::parse("25").unwrap().to_string(), "25");
         assert_eq!(Hours::parse("20 hrs/week").unwrap().to_string(), "20");
         assert!(Hours::parse("lots").is_err());

@@ -9,8 +9,7 @@ use serde::Serialize;
 
 use crate::markdown::Heading;
 use crate::model::{
-    Cost, Date, Doc, Duration, Extra, Hours, MdId, NodeId, Phase, Resource, ResourceKind, Site,
-    SitePath, Topic,
+    Cost, Date, Doc, Duration, Extra, Hours, MdId, NodeId, Phase, Resource, ResourceKind, Site, SitePath, Topic,
 };
 
 /// The pieces every context is built from: the site, and the page's root prefix.
@@ -205,9 +204,7 @@ impl<'a> Ctx<'a> {
             title: &roadmap.title,
             path: &roadmap.path,
             summary: self.md(roadmap.summary),
-            blurb: roadmap
-                .summary
-                .map(|id| short_excerpt(&self.site.md(id).excerpt)),
+            blurb: roadmap.summary.map(|id| short_excerpt(&self.site.md(id).excerpt)),
             audience: roadmap.audience.as_deref(),
             phase_count: roadmap.phases.len(),
             topic_count: roadmap.phases.iter().map(|p| p.topics.len()).sum(),
@@ -266,9 +263,7 @@ impl<'a> Ctx<'a> {
                     extra: &project.extra,
                 })
                 .collect(),
-            topics: (0..phase.topics.len())
-                .map(|t| self.topic_full(r, p, t))
-                .collect(),
+            topics: (0..phase.topics.len()).map(|t| self.topic_full(r, p, t)).collect(),
             has_resources: phase.topics.iter().any(|t| !t.resources.is_empty()),
             has_exercises: phase.topics.iter().any(|t| !t.exercises.is_empty()),
             requires: self.links(&phase.requires),
@@ -291,11 +286,7 @@ impl<'a> Ctx<'a> {
             why: self.md(topic.why),
             learn: &topic.learn,
             resources: topic.resources.iter().map(|r| self.resource(r)).collect(),
-            exercises: topic
-                .exercises
-                .iter()
-                .filter_map(|&e| self.md(Some(e)))
-                .collect(),
+            exercises: topic.exercises.iter().filter_map(|&e| self.md(Some(e))).collect(),
             requires: self.links(&topic.requires),
             required_by: self.links(self.site.required_by(node)),
             referenced_by: self.links(self.site.referenced_by(node)),

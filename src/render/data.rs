@@ -13,13 +13,11 @@ use crate::model::{Cost, Duration, Hours, NodeId, ResourceKind, Site, SitePath};
 pub fn files(site: &Site, theme: &Theme, errors: &mut Vec<Diagnostic>) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let base = &site.config.base_url;
-    let mut render = |name: &str, context: tera::Context, errors: &mut Vec<Diagnostic>| match theme
-        .tera
-        .render(name, &context)
-    {
-        Ok(text) => out.push((name.to_owned(), text.into_bytes())),
-        Err(err) => errors.push(theme.diagnostic(name, &err, Some(&format!("/{name}")))),
-    };
+    let mut render =
+        |name: &str, context: tera::Context, errors: &mut Vec<Diagnostic>| match theme.tera.render(name, &context) {
+            Ok(text) => out.push((name.to_owned(), text.into_bytes())),
+            Err(err) => errors.push(theme.diagnostic(name, &err, Some(&format!("/{name}")))),
+        };
 
     let mut context = tera::Context::new();
     context.insert("entries", &sitemap_entries(site));
@@ -36,10 +34,10 @@ pub fn files(site: &Site, theme: &Theme, errors: &mut Vec<Diagnostic>) -> Vec<(S
     render("robots.txt", context, errors);
 
     for (r, roadmap) in site.roadmaps.iter().enumerate() {
-        let json =
-            serde_json::to_vec_pretty(&roadmap_json(site, r)).expect("plain data serializes");
+        let json = serde_json::to_vec_pretty(&roadmap_json(site, r)).expect("plain data serializes");
         out.push((format!("{}roadmap.json", roadmap.path.as_str()), json));
     }
+    out.push(("search-index.json".to_owned(), super::search::index(site)));
     out
 }
 
@@ -261,11 +259,7 @@ fn roadmap_json(site: &Site, r: usize) -> RoadmapJson<'_> {
                         learn: &topic.learn,
                         summary_html: html(topic.summary),
                         why_html: html(topic.why),
-                        exercises_html: topic
-                            .exercises
-                            .iter()
-                            .filter_map(|&e| html(Some(e)))
-                            .collect(),
+                        exercises_html: topic.exercises.iter().filter_map(|&e| html(Some(e))).collect(),
                         resources: topic
                             .resources
                             .iter()
@@ -321,6 +315,7 @@ struct KindGroup<'a> {
 
 #[derive(Serialize)]
 struct CatalogItem<'a> {
+    anchor: &'a str,
     title: &'a str,
     by: Option<&'a str>,
     url: Option<&'a str>,
@@ -346,6 +341,7 @@ pub fn catalog_context<'a>(ctx: &Ctx<'a>) -> Catalog<'a> {
             .iter()
             .filter(|e| e.kind == kind)
             .map(|e| CatalogItem {
+                anchor: &e.anchor,
                 title: &e.title,
                 by: e.by.as_deref(),
                 url: e.url.as_deref(),

@@ -3,6 +3,7 @@
 
 mod context;
 mod data;
+mod search;
 mod theme;
 
 use std::borrow::Cow;
@@ -60,13 +61,7 @@ impl Job {
 }
 
 fn jobs(site: &Site) -> Vec<Job> {
-    let mut jobs = vec![
-        Job::Home,
-        Job::Articles,
-        Job::Tags,
-        Job::Resources,
-        Job::NotFound,
-    ];
+    let mut jobs = vec![Job::Home, Job::Articles, Job::Tags, Job::Resources, Job::NotFound];
     for (r, roadmap) in site.roadmaps.iter().enumerate() {
         jobs.push(Job::Roadmap(r));
         for (p, phase) in roadmap.phases.iter().enumerate() {
@@ -104,12 +99,7 @@ struct NavCtx<'a> {
 
 /// Renders every file of the site into `sink`. Returns every error found
 /// (not only the first) when any page fails.
-pub fn render(
-    site: &Site,
-    sources: &SourceMap,
-    theme: &mut Theme,
-    sink: &dyn Sink,
-) -> Result<Stats, Vec<Diagnostic>> {
+pub fn render(site: &Site, sources: &SourceMap, theme: &mut Theme, sink: &dyn Sink) -> Result<Stats, Vec<Diagnostic>> {
     let global = theme.tera.global_context();
     global.insert(
         "site",
@@ -127,15 +117,11 @@ pub fn render(
     global.insert(
         "nav",
         &NavCtx {
-            roadmaps: (0..site.roadmaps.len())
-                .map(|r| ctx.link(NodeId::Roadmap(r)))
-                .collect(),
+            roadmaps: (0..site.roadmaps.len()).map(|r| ctx.link(NodeId::Roadmap(r))).collect(),
             articles: !site.articles.is_empty(),
             tags: !site.tags.is_empty(),
             resources: !site.catalog.is_empty(),
-            pages: (0..site.pages.len())
-                .map(|i| ctx.link(NodeId::Page(i)))
-                .collect(),
+            pages: (0..site.pages.len()).map(|i| ctx.link(NodeId::Page(i))).collect(),
         },
     );
     let theme: &Theme = theme;
@@ -148,15 +134,11 @@ pub fn render(
     let mut errors = group_errors(results.into_iter().filter_map(Result::err).collect());
 
     let mut files = 0;
-    let mut write =
-        |path: &Path, bytes: &[u8], errors: &mut Vec<Diagnostic>| match sink.write(path, bytes) {
-            Ok(()) => files += 1,
-            Err(err) => errors.push(write_error(path, &err)),
-        };
-    match crate::markdown::highlight_stylesheet(
-        &site.config.highlight_theme,
-        &site.config.highlight_dark_theme,
-    ) {
+    let mut write = |path: &Path, bytes: &[u8], errors: &mut Vec<Diagnostic>| match sink.write(path, bytes) {
+        Ok(()) => files += 1,
+        Err(err) => errors.push(write_error(path, &err)),
+    };
+    match crate::markdown::highlight_stylesheet(&site.config.highlight_theme, &site.config.highlight_dark_theme) {
         Ok(css) => write(Path::new("highlight.css"), css.as_bytes(), &mut errors),
         Err(message) => errors.push(Diagnostic::error(message)),
     }
@@ -164,8 +146,7 @@ pub fn render(
         write(Path::new(&name), &bytes, &mut errors);
     }
     // Built-in static files, unless the site's static/ has its own.
-    let own_static: std::collections::HashSet<&str> =
-        site.static_files.iter().map(|f| f.path.as_str()).collect();
+    let own_static: std::collections::HashSet<&str> = site.static_files.iter().map(|f| f.path.as_str()).collect();
     for (name, bytes) in builtin_static() {
         if !own_static.contains(name.as_str()) {
             write(Path::new(&name), bytes, &mut errors);
@@ -219,13 +200,7 @@ fn group_errors(errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
         .collect()
 }
 
-fn render_page(
-    site: &Site,
-    sources: &SourceMap,
-    theme: &Theme,
-    job: Job,
-    sink: &dyn Sink,
-) -> Result<(), Diagnostic> {
+fn render_page(site: &Site, sources: &SourceMap, theme: &Theme, job: Job, sink: &dyn Sink) -> Result<(), Diagnostic> {
     let path = job_path(site, job);
     // The 404 page is served at any depth, so its links are absolute.
     let root = match job {
@@ -237,15 +212,14 @@ fn render_page(
     let context = match page_context(&ctx, job, meta) {
         Ok(context) => context,
         Err(err) => {
-            return Err(Diagnostic::error(format!(
-                "cannot build the context of {path}: {err}"
-            )));
+            return Err(Diagnostic::error(format!("cannot build the context of {path}: {err}")));
         }
     };
     let template = job.template();
-    let html = theme.tera.render(template, &context).map_err(|err| {
-        theme.diagnostic(template, &err, Some(&describe(site, sources, job, &path)))
-    })?;
+    let html = theme
+        .tera
+        .render(template, &context)
+        .map_err(|err| theme.diagnostic(template, &err, Some(&describe(site, sources, job, &path))))?;
     let file = path.output_file();
     sink.write(&file, html.as_bytes())
         .map_err(|err| write_error(&file, &err))
@@ -262,10 +236,7 @@ fn describe(site: &Site, sources: &SourceMap, job: Job, path: &SitePath) -> Stri
         _ => None,
     };
     match source {
-        Some(file) => format!(
-            "the page {path} (from {})",
-            sources.get(file).path.display()
-        ),
+        Some(file) => format!("the page {path} (from {})", sources.get(file).path.display()),
         None => format!("the page {path}"),
     }
 }
@@ -296,15 +267,9 @@ fn meta<'a>(ctx: &Ctx<'a>, job: Job, path: &'a SitePath) -> Meta<'a> {
     let site = ctx.site;
     let home = || crumb("Home", &SitePath::home());
     let roadmap_crumb = |r: usize| crumb(site.roadmaps[r].title.as_str(), &site.roadmaps[r].path);
-    let excerpt = |md: Option<crate::model::MdId>| {
-        md.map(|id| Cow::Owned(context::short_excerpt(&site.md(id).excerpt)))
-    };
-    let (kind, title, description, breadcrumbs): (
-        &'static str,
-        Cow<str>,
-        Option<Cow<str>>,
-        Vec<Crumb>,
-    ) = match job {
+    let excerpt =
+        |md: Option<crate::model::MdId>| md.map(|id| Cow::Owned(context::short_excerpt(&site.md(id).excerpt)));
+    let (kind, title, description, breadcrumbs): (&'static str, Cow<str>, Option<Cow<str>>, Vec<Crumb>) = match job {
         Job::Home => (
             "home",
             Cow::Borrowed(site.config.title.as_str()),
@@ -326,11 +291,7 @@ fn meta<'a>(ctx: &Ctx<'a>, job: Job, path: &'a SitePath) -> Meta<'a> {
                 "phase",
                 Cow::Borrowed(phase.title.as_str()),
                 excerpt(phase.summary),
-                vec![
-                    home(),
-                    roadmap_crumb(r),
-                    crumb(phase.title.as_str(), &phase.path),
-                ],
+                vec![home(), roadmap_crumb(r), crumb(phase.title.as_str(), &phase.path)],
             )
         }
         Job::Topic(r, p, t) => {
@@ -389,10 +350,7 @@ fn meta<'a>(ctx: &Ctx<'a>, job: Job, path: &'a SitePath) -> Meta<'a> {
             (
                 "tag",
                 Cow::Owned(format!("Tagged “{}”", tag.name)),
-                Some(Cow::Owned(format!(
-                    "Articles and pages tagged “{}”.",
-                    tag.name
-                ))),
+                Some(Cow::Owned(format!("Articles and pages tagged “{}”.", tag.name))),
                 vec![
                     home(),
                     crumb("Tags", &SitePath::page(["tags"])),
@@ -433,9 +391,7 @@ fn page_context(ctx: &Ctx, job: Job, meta: Meta) -> Result<tera::Context, tera::
                 article_count: usize,
             }
             wrap(&Home {
-                roadmaps: (0..site.roadmaps.len())
-                    .map(|r| ctx.roadmap_card(r))
-                    .collect(),
+                roadmaps: (0..site.roadmaps.len()).map(|r| ctx.roadmap_card(r)).collect(),
                 articles: (0..site.articles.len().min(6))
                     .map(|i| ctx.doc_card(NodeId::Article(i)))
                     .collect(),
@@ -454,9 +410,7 @@ fn page_context(ctx: &Ctx, job: Job, meta: Meta) -> Result<tera::Context, tera::
             let roadmap = &site.roadmaps[r];
             wrap(&Overview {
                 roadmap: ctx.roadmap_card(r),
-                phases: (0..roadmap.phases.len())
-                    .map(|p| ctx.phase_card(r, p))
-                    .collect(),
+                phases: (0..roadmap.phases.len()).map(|p| ctx.phase_card(r, p)).collect(),
                 pages: (0..roadmap.pages.len())
                     .map(|i| ctx.link(NodeId::RoadmapPage(r, i)))
                     .collect(),
@@ -502,10 +456,7 @@ fn page_context(ctx: &Ctx, job: Job, meta: Meta) -> Result<tera::Context, tera::
                 .enumerate()
                 .flat_map(|(p, phase)| (0..phase.topics.len()).map(move |t| NodeId::Topic(r, p, t)))
                 .collect();
-            let here = order
-                .iter()
-                .position(|&n| n == NodeId::Topic(r, p, t))
-                .unwrap_or(0);
+            let here = order.iter().position(|&n| n == NodeId::Topic(r, p, t)).unwrap_or(0);
             wrap(&TopicPage {
                 roadmap: ctx.link(NodeId::Roadmap(r)),
                 phase: ctx.link(NodeId::Phase(r, p)),
@@ -588,9 +539,7 @@ fn page_context(ctx: &Ctx, job: Job, meta: Meta) -> Result<tera::Context, tera::
                 roadmaps: Vec<context::RoadmapCard<'a>>,
             }
             wrap(&NotFound {
-                roadmaps: (0..site.roadmaps.len())
-                    .map(|r| ctx.roadmap_card(r))
-                    .collect(),
+                roadmaps: (0..site.roadmaps.len()).map(|r| ctx.roadmap_card(r)).collect(),
             })
         }
     }

@@ -33,14 +33,8 @@ impl Theme {
             .map(|(name, _)| (name.clone(), TemplateOrigin::BuiltIn))
             .collect();
         for template in overrides {
-            origins.insert(
-                template.name.clone(),
-                TemplateOrigin::Site(template.path.clone()),
-            );
-            match templates
-                .iter_mut()
-                .find(|(name, _)| *name == template.name)
-            {
+            origins.insert(template.name.clone(), TemplateOrigin::Site(template.path.clone()));
+            match templates.iter_mut().find(|(name, _)| *name == template.name) {
                 Some(slot) => slot.1.clone_from(&template.text),
                 None => templates.push((template.name.clone(), template.text.clone())),
             }
@@ -66,9 +60,7 @@ impl Theme {
             let mut set: Vec<(String, String)> = builtin_templates().collect();
             set.retain(|(name, _)| *name != template.name);
             set.push((template.name.clone(), template.text.clone()));
-            if let Err(err) =
-                tera.add_raw_templates(set.iter().map(|(n, t)| (n.as_str(), t.as_str())))
-            {
+            if let Err(err) = tera.add_raw_templates(set.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
                 errors.push(self.diagnostic(&template.name, &err, None));
             }
         }
@@ -121,11 +113,8 @@ fn new_tera() -> Tera {
 }
 
 fn builtin_templates() -> impl Iterator<Item = (String, String)> {
-    files_of(&BUILTIN_TEMPLATES).filter_map(|(name, bytes)| {
-        std::str::from_utf8(bytes)
-            .ok()
-            .map(|text| (name, text.to_owned()))
-    })
+    files_of(&BUILTIN_TEMPLATES)
+        .filter_map(|(name, bytes)| std::str::from_utf8(bytes).ok().map(|text| (name, text.to_owned())))
 }
 
 /// The built-in static files: `(relative path, contents)`.

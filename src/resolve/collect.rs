@@ -103,13 +103,10 @@ pub fn catalog(site: &mut Site) {
             for (t, topic) in phase.topics.iter_mut().enumerate() {
                 let node = NodeId::Topic(r, p, t);
                 for resource in &mut topic.resources {
-                    let key = resource_key(
-                        &resource.title,
-                        resource.by.as_deref(),
-                        resource.url.as_deref(),
-                    );
+                    let key = resource_key(&resource.title, resource.by.as_deref(), resource.url.as_deref());
                     let index = *by_key.entry(key).or_insert_with(|| {
                         catalog.push(CatalogEntry {
+                            anchor: String::new(),
                             title: resource.title.clone(),
                             by: resource.by.clone(),
                             url: resource.url.clone(),
@@ -132,6 +129,13 @@ pub fn catalog(site: &mut Site) {
                 }
             }
         }
+    }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for entry in &mut catalog {
+        let base = format!("r-{}", slugify(&entry.title));
+        let count = seen.entry(base.clone()).or_insert(0);
+        entry.anchor = if *count == 0 { base } else { format!("{base}-{count}") };
+        *count += 1;
     }
     site.catalog = catalog;
 }
@@ -177,11 +181,7 @@ pub fn check_collisions(site: &Site, sources: &Sources, diags: &mut Vec<Diagnost
         }
     };
     for name in GENERATED_FILES {
-        claim(
-            PathBuf::from(name),
-            format!("waymark's generated {name}"),
-            diags,
-        );
+        claim(PathBuf::from(name), format!("waymark's generated {name}"), diags);
     }
     let described = |node: NodeId, file| {
         format!(
@@ -218,25 +218,13 @@ pub fn check_collisions(site: &Site, sources: &Sources, diags: &mut Vec<Diagnost
         }
     }
     for (i, doc) in site.articles.iter().enumerate() {
-        claim(
-            doc.path.output_file(),
-            described(NodeId::Article(i), doc.source),
-            diags,
-        );
+        claim(doc.path.output_file(), described(NodeId::Article(i), doc.source), diags);
     }
     for (i, doc) in site.pages.iter().enumerate() {
-        claim(
-            doc.path.output_file(),
-            described(NodeId::Page(i), doc.source),
-            diags,
-        );
+        claim(doc.path.output_file(), described(NodeId::Page(i), doc.source), diags);
     }
     for tag in &site.tags {
-        claim(
-            tag.path.output_file(),
-            format!("the page of tag `{}`", tag.name),
-            diags,
-        );
+        claim(tag.path.output_file(), format!("the page of tag `{}`", tag.name), diags);
     }
     for asset in &sources.assets {
         claim(

@@ -53,18 +53,14 @@ impl Origin {
     pub fn span(&self, map: &SourceMap) -> Span {
         match self {
             Origin::Body { file, start } => Span::at(*file, *start),
-            Origin::Yaml { file, yaml, path } => {
-                Span::at(*file, value_offset(map, *file, yaml, path))
-            }
+            Origin::Yaml { file, yaml, path } => Span::at(*file, value_offset(map, *file, yaml, path)),
         }
     }
 
     /// Where `range` of the value's text (as parsed) sits in the file.
     pub fn span_within(&self, map: &SourceMap, value: &str, range: Range<usize>) -> Span {
         match self {
-            Origin::Body { file, start } => {
-                Span::new(*file, start + range.start..start + range.end)
-            }
+            Origin::Body { file, start } => Span::new(*file, start + range.start..start + range.end),
             Origin::Yaml { file, yaml, path } => {
                 let base = value_offset(map, *file, yaml, path);
                 let text = &map.get(*file).text;
@@ -115,9 +111,6 @@ mod tests {
         let start = value.find('@').unwrap();
         let span = origin.span_within(&map, value, start..start + 8);
         assert_eq!(map.get(file).line_col(span.range.start), (5, 11));
-        assert_eq!(
-            map.get(file).line_col(origin.span(&map).range.start),
-            (3, 10)
-        );
+        assert_eq!(map.get(file).line_col(origin.span(&map).range.start), (3, 10));
     }
 }

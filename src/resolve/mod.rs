@@ -15,8 +15,8 @@ use rayon::prelude::*;
 use crate::diag::{Diagnostic, Diagnostics, SourceMap, Span};
 use crate::markdown::{self, ParseOptions};
 use crate::model::{
-    BaseUrl, Config, Date, Doc, Duration, Hours, Id, MdId, NodeId, Paper, Phase, Project, Resource,
-    ResourceKind, Roadmap, Site, SitePath, Topic,
+    BaseUrl, Config, Date, Doc, Duration, Hours, Id, MdId, NodeId, Paper, Phase, Project, Resource, ResourceKind,
+    Roadmap, Site, SitePath, Topic,
 };
 use crate::source::raw::{RawConfig, RawFrontMatter, RawPhase, RawTopic, Scalar};
 use crate::source::yaml::Step;
@@ -80,9 +80,7 @@ pub fn resolve(sources: &Sources, opts: &Options, diags: &mut Diagnostics) -> Op
         .collect();
     for (input, parsed) in builder.inputs.iter().zip(&parsed) {
         for warning in &parsed.warnings {
-            let span = input
-                .origin
-                .span_within(builder.map, input.text, warning.range.clone());
+            let span = input.origin.span_within(builder.map, input.text, warning.range.clone());
             builder
                 .diags
                 .push(Diagnostic::warning(warning.message.clone()).with_span(span));
@@ -102,14 +100,8 @@ pub fn resolve(sources: &Sources, opts: &Options, diags: &mut Diagnostics) -> Op
         static_files: Vec::new(),
     };
     let scope = refs::Scope::new(sources, opts);
-    let (markdown, referenced_by) = refs::resolve_all(
-        &site,
-        &builder.inputs,
-        parsed,
-        &scope,
-        sources,
-        &mut builder.diags,
-    );
+    let (markdown, referenced_by) =
+        refs::resolve_all(&site, &builder.inputs, parsed, &scope, sources, &mut builder.diags);
     site.markdown = markdown;
     site.graph.referenced_by = referenced_by;
     requires::resolve(
@@ -165,13 +157,7 @@ impl<'s> Builder<'s> {
         self.diags.last_mut().expect("just pushed")
     }
 
-    fn markdown(
-        &mut self,
-        text: Option<&'s str>,
-        origin: Origin,
-        owner: NodeId,
-        prefix: Option<&Id>,
-    ) -> Option<MdId> {
+    fn markdown(&mut self, text: Option<&'s str>, origin: Origin, owner: NodeId, prefix: Option<&Id>) -> Option<MdId> {
         let text = text?;
         self.inputs.push(MdInput {
             text,
@@ -218,8 +204,7 @@ impl<'s> Builder<'s> {
             Ok(url) => url,
             Err(message) => {
                 if opts.base_url.is_some() {
-                    self.diags
-                        .push(Diagnostic::error(format!("--base-url: {message}")));
+                    self.diags.push(Diagnostic::error(format!("--base-url: {message}")));
                 } else {
                     self.error(&at("base_url"), message);
                 }
@@ -236,12 +221,9 @@ impl<'s> Builder<'s> {
             len_ok && part.bytes().all(|b| b.is_ascii_alphanumeric())
         });
         if !valid_language {
-            self.error(
-                &at("language"),
-                format!("`{language}` is not a language tag"),
-            )
-            .hints
-            .push("use a BCP 47 tag such as `en`, `en-GB` or `pt-BR`".into());
+            self.error(&at("language"), format!("`{language}` is not a language tag"))
+                .hints
+                .push("use a BCP 47 tag such as `en`, `en-GB` or `pt-BR`".into());
         }
         let highlight = raw.highlight.as_ref();
         let known = markdown::theme_names();
@@ -266,11 +248,7 @@ impl<'s> Builder<'s> {
             }
             name
         };
-        let highlight_theme = theme(
-            highlight.and_then(|h| h.theme.as_ref()),
-            DEFAULT_LIGHT_THEME,
-            "theme",
-        );
+        let highlight_theme = theme(highlight.and_then(|h| h.theme.as_ref()), DEFAULT_LIGHT_THEME, "theme");
         let highlight_dark_theme = theme(
             highlight.and_then(|h| h.dark_theme.as_ref()),
             DEFAULT_DARK_THEME,
@@ -284,16 +262,8 @@ impl<'s> Builder<'s> {
             author: raw.author.clone(),
             highlight_theme,
             highlight_dark_theme,
-            paper: raw
-                .handouts
-                .as_ref()
-                .and_then(|h| h.paper)
-                .unwrap_or(Paper::A4),
-            allow_html: raw
-                .markdown
-                .as_ref()
-                .and_then(|m| m.allow_html)
-                .unwrap_or(true),
+            paper: raw.handouts.as_ref().and_then(|h| h.paper).unwrap_or(Paper::A4),
+            allow_html: raw.markdown.as_ref().and_then(|m| m.allow_html).unwrap_or(true),
             extra: raw.extra.clone(),
         }
     }
@@ -303,10 +273,7 @@ impl<'s> Builder<'s> {
         let mut usable: Vec<&'s RoadmapDir> = dirs.iter().filter(|d| d.roadmap.is_some()).collect();
         usable.sort_by_key(|d| {
             (
-                d.roadmap
-                    .as_ref()
-                    .and_then(|r| r.value.order)
-                    .unwrap_or(i64::MAX),
+                d.roadmap.as_ref().and_then(|r| r.value.order).unwrap_or(i64::MAX),
                 d.name.clone(),
             )
         });
@@ -362,9 +329,7 @@ impl<'s> Builder<'s> {
                 self.diags.push(
                     Diagnostic::error("a phase file name must start with its number and a hyphen")
                         .with_path(path)
-                        .with_hint(format!(
-                            "rename it like `01-{stem}.yaml`; the number orders the phases"
-                        )),
+                        .with_hint(format!("rename it like `01-{stem}.yaml`; the number orders the phases")),
                 );
                 continue;
             };
@@ -374,24 +339,18 @@ impl<'s> Builder<'s> {
             if let Some((_, _, other)) = named.iter().find(|(n, _, _)| *n == number) {
                 let other_path = self.map.get(other.file).path.display().to_string();
                 self.diags.push(
-                    Diagnostic::error(format!(
-                        "two phases of roadmap `{roadmap}` have the number {number}"
-                    ))
-                    .with_path(path)
-                    .with_hint(format!(
-                        "the other is {other_path}; give each phase its own number"
-                    )),
+                    Diagnostic::error(format!("two phases of roadmap `{roadmap}` have the number {number}"))
+                        .with_path(path)
+                        .with_hint(format!("the other is {other_path}; give each phase its own number")),
                 );
                 continue;
             }
             if let Some((_, _, other)) = named.iter().find(|(_, other_id, _)| *other_id == id) {
                 let other_path = self.map.get(other.file).path.display().to_string();
                 self.diags.push(
-                    Diagnostic::error(format!(
-                        "two phases of roadmap `{roadmap}` have the id `{id}`"
-                    ))
-                    .with_path(path)
-                    .with_hint(format!("the other is {other_path}")),
+                    Diagnostic::error(format!("two phases of roadmap `{roadmap}` have the id `{id}`"))
+                        .with_path(path)
+                        .with_hint(format!("the other is {other_path}")),
                 );
                 continue;
             }
@@ -440,13 +399,8 @@ impl<'s> Builder<'s> {
             for (i, raw_topic) in raw.topics.iter().enumerate() {
                 let topic_origin = origin.child(Step::Key("topics")).child(Step::Index(i));
                 let t = topics.len();
-                if let Some(topic) = self.topic(
-                    NodeId::Topic(r, p, t),
-                    raw_topic,
-                    &topic_origin,
-                    &path,
-                    &mut topic_ids,
-                ) {
+                if let Some(topic) = self.topic(NodeId::Topic(r, p, t), raw_topic, &topic_origin, &path, &mut topic_ids)
+                {
                     topics.push(topic);
                 }
             }
@@ -461,12 +415,7 @@ impl<'s> Builder<'s> {
                         .child(Step::Key("description"));
                     Project {
                         title: project.title.clone(),
-                        description: self.markdown(
-                            project.description.as_deref(),
-                            at,
-                            node,
-                            Some(&id),
-                        ),
+                        description: self.markdown(project.description.as_deref(), at, node, Some(&id)),
                         extra: project.extra.clone(),
                     }
                 })
@@ -523,12 +472,7 @@ impl<'s> Builder<'s> {
             node,
             Some(&id),
         );
-        let why = self.markdown(
-            raw.why.as_deref(),
-            origin.child(Step::Key("why")),
-            node,
-            Some(&id),
-        );
+        let why = self.markdown(raw.why.as_deref(), origin.child(Step::Key("why")), node, Some(&id));
         let exercises = raw
             .exercises
             .iter()
@@ -546,15 +490,9 @@ impl<'s> Builder<'s> {
                 let at = origin.child(Step::Key("resources")).child(Step::Index(i));
                 if let Some(url) = &resource.url {
                     if !looks_like_url(url) {
-                        self.error(
-                            &at.child(Step::Key("url")),
-                            format!("`{url}` is not a web address"),
-                        )
-                        .hints
-                        .push(
-                            "write a full address starting with https:// (or leave `url` out)"
-                                .into(),
-                        );
+                        self.error(&at.child(Step::Key("url")), format!("`{url}` is not a web address"))
+                            .hints
+                            .push("write a full address starting with https:// (or leave `url` out)".into());
                     }
                 }
                 Resource {
@@ -563,12 +501,7 @@ impl<'s> Builder<'s> {
                     url: resource.url.clone(),
                     kind: resource.kind.unwrap_or(ResourceKind::Article),
                     cost: resource.cost,
-                    note: self.markdown(
-                        resource.note.as_deref(),
-                        at.child(Step::Key("note")),
-                        node,
-                        Some(&id),
-                    ),
+                    note: self.markdown(resource.note.as_deref(), at.child(Step::Key("note")), node, Some(&id)),
                     extra: resource.extra.clone(),
                     catalog: 0,
                 }
@@ -598,46 +531,28 @@ impl<'s> Builder<'s> {
         let entries = entries
             .iter()
             .enumerate()
-            .map(|(i, entry)| {
-                (
-                    entry.clone(),
-                    origin.child(Step::Key("requires")).child(Step::Index(i)),
-                )
-            })
+            .map(|(i, entry)| (entry.clone(), origin.child(Step::Key("requires")).child(Step::Index(i))))
             .collect();
-        self.pending_requires
-            .push(PendingRequires { owner, entries });
+        self.pending_requires.push(PendingRequires { owner, entries });
     }
 
-    fn roadmap_pages(
-        &mut self,
-        r: usize,
-        roadmap: &Id,
-        dir: &'s RoadmapDir,
-        phases: &[Phase],
-    ) -> Vec<Doc> {
+    fn roadmap_pages(&mut self, r: usize, roadmap: &Id, dir: &'s RoadmapDir, phases: &[Phase]) -> Vec<Doc> {
         let mut pages = Vec::new();
         for (stem, loaded) in &dir.pages {
             let node = NodeId::RoadmapPage(r, pages.len());
             if phases.iter().any(|p| p.id.as_str() == stem) {
                 let path = self.map.get(loaded.file).path.clone();
                 self.diags.push(
-                    Diagnostic::error(format!("the page `{stem}` of roadmap `{roadmap}` has the same URL as its phase `{stem}`"))
-                        .with_path(path)
-                        .with_hint("rename the page or the phase"),
+                    Diagnostic::error(format!(
+                        "the page `{stem}` of roadmap `{roadmap}` has the same URL as its phase `{stem}`"
+                    ))
+                    .with_path(path)
+                    .with_hint("rename the page or the phase"),
                 );
                 continue;
             }
             let path = |slug: &Id| SitePath::page(["roadmaps", roadmap.as_str(), slug.as_str()]);
-            if let Some(doc) = self.doc(
-                stem,
-                loaded,
-                node,
-                DocKind::RoadmapPage(r),
-                path,
-                &[],
-                Some(roadmap),
-            ) {
+            if let Some(doc) = self.doc(stem, loaded, node, DocKind::RoadmapPage(r), path, &[], Some(roadmap)) {
                 pages.push(doc);
             }
         }
@@ -658,11 +573,7 @@ impl<'s> Builder<'s> {
         if kind == DocKind::Article {
             // Newest first; node ids follow this order.
             chosen.sort_by_cached_key(|(slug, loaded)| {
-                let date = loaded
-                    .value
-                    .date
-                    .as_ref()
-                    .and_then(|d| Date::parse(&d.0).ok());
+                let date = loaded.value.date.as_ref().and_then(|d| Date::parse(&d.0).ok());
                 (std::cmp::Reverse(date), slug.clone())
             });
         }
@@ -712,25 +623,19 @@ impl<'s> Builder<'s> {
             self.diags.push(
                 Diagnostic::error(format!("`{slug}` is not a valid page name"))
                     .with_path(file)
-                    .with_hint("rename the file with lowercase letters, digits and single hyphens, like `my-article.md`"),
+                    .with_hint(
+                        "rename the file with lowercase letters, digits and single hyphens, like `my-article.md`",
+                    ),
             );
             return None;
         };
-        let date = self.parse_value(
-            raw.date.as_ref(),
-            origin.child(Step::Key("date")),
-            Date::parse,
-        );
+        let date = self.parse_value(raw.date.as_ref(), origin.child(Step::Key("date")), Date::parse);
         if kind == DocKind::Article && raw.date.is_none() {
             self.error(&origin, "missing required key `date`: articles need a date")
                 .hints
                 .push("add `date: YYYY-MM-DD` to the front matter".into());
         }
-        let updated = self.parse_value(
-            raw.updated.as_ref(),
-            origin.child(Step::Key("updated")),
-            Date::parse,
-        );
+        let updated = self.parse_value(raw.updated.as_ref(), origin.child(Step::Key("updated")), Date::parse);
         let roadmap = match (kind, &raw.roadmap) {
             (_, None) => None,
             (DocKind::RoadmapPage(r), Some(name)) => {
@@ -749,12 +654,9 @@ impl<'s> Builder<'s> {
                     let hint = crate::diag::closest(name, known.iter().copied())
                         .map(|best| format!("did you mean `{best}`?"))
                         .unwrap_or_else(|| format!("known roadmaps: {}", known.join(", ")));
-                    self.error(
-                        &origin.child(Step::Key("roadmap")),
-                        format!("unknown roadmap `{name}`"),
-                    )
-                    .hints
-                    .push(hint);
+                    self.error(&origin.child(Step::Key("roadmap")), format!("unknown roadmap `{name}`"))
+                        .hints
+                        .push(hint);
                 }
                 found
             }
@@ -789,9 +691,7 @@ impl<'s> Builder<'s> {
 }
 
 fn looks_like_url(url: &str) -> bool {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
     rest.is_some_and(|r| !r.is_empty() && !r.contains(char::is_whitespace))
 }
 

@@ -90,12 +90,7 @@ pub struct RefError {
 const KINDS: [&str; 5] = ["roadmap", "phase", "topic", "article", "page"];
 
 impl<'a> Index<'a> {
-    pub fn new(
-        site: &'a Site,
-        sources: &Sources,
-        parsed: &[Parsed],
-        inputs: &[MdInput],
-    ) -> Index<'a> {
+    pub fn new(site: &'a Site, sources: &Sources, parsed: &[Parsed], inputs: &[MdInput]) -> Index<'a> {
         let mut index = Index {
             site,
             roadmaps: HashMap::new(),
@@ -120,33 +115,20 @@ impl<'a> Index<'a> {
         };
         for (r, roadmap) in site.roadmaps.iter().enumerate() {
             index.roadmaps.insert(roadmap.id.as_str(), r);
-            index.files.insert(
-                content_relative(roadmap.source),
-                FileTarget::Node(NodeId::Roadmap(r)),
-            );
+            index
+                .files
+                .insert(content_relative(roadmap.source), FileTarget::Node(NodeId::Roadmap(r)));
             for (p, phase) in roadmap.phases.iter().enumerate() {
                 let node = NodeId::Phase(r, p);
-                index
-                    .phases
-                    .insert((roadmap.id.as_str(), phase.id.as_str()), node);
-                index
-                    .phases_short
-                    .entry(phase.id.as_str())
-                    .or_default()
-                    .push(node);
+                index.phases.insert((roadmap.id.as_str(), phase.id.as_str()), node);
+                index.phases_short.entry(phase.id.as_str()).or_default().push(node);
                 index
                     .files
                     .insert(content_relative(phase.source), FileTarget::Node(node));
                 for (t, topic) in phase.topics.iter().enumerate() {
                     let node = NodeId::Topic(r, p, t);
-                    index
-                        .topics
-                        .insert((roadmap.id.as_str(), topic.id.as_str()), node);
-                    index
-                        .topics_short
-                        .entry(topic.id.as_str())
-                        .or_default()
-                        .push(node);
+                    index.topics.insert((roadmap.id.as_str(), topic.id.as_str()), node);
+                    index.topics_short.entry(topic.id.as_str()).or_default().push(node);
                 }
             }
             for (i, page) in roadmap.pages.iter().enumerate() {
@@ -158,17 +140,15 @@ impl<'a> Index<'a> {
         }
         for (i, doc) in site.articles.iter().enumerate() {
             index.articles.insert(doc.slug.as_str(), NodeId::Article(i));
-            index.files.insert(
-                content_relative(doc.source),
-                FileTarget::Node(NodeId::Article(i)),
-            );
+            index
+                .files
+                .insert(content_relative(doc.source), FileTarget::Node(NodeId::Article(i)));
         }
         for (i, doc) in site.pages.iter().enumerate() {
             index.pages.insert(doc.slug.as_str(), NodeId::Page(i));
-            index.files.insert(
-                content_relative(doc.source),
-                FileTarget::Node(NodeId::Page(i)),
-            );
+            index
+                .files
+                .insert(content_relative(doc.source), FileTarget::Node(NodeId::Page(i)));
         }
         for asset in &sources.assets {
             index.files.insert(
@@ -193,9 +173,7 @@ impl<'a> Index<'a> {
                     return match fragment {
                         None => Ok(Resolved::Asset(path.clone())),
                         Some(_) => Err(RefError {
-                            message: format!(
-                                "`@{reference}`: a file that is not a page has no sections to link to"
-                            ),
+                            message: format!("`@{reference}`: a file that is not a page has no sections to link to"),
                             hint: Some("remove the `#…` part".into()),
                         }),
                     };
@@ -203,11 +181,11 @@ impl<'a> Index<'a> {
                 None => {
                     let hint = crate::diag::closest(path, self.files.keys().map(String::as_str))
                         .map(|best| format!("did you mean `@/{best}`?"))
-                        .or_else(|| Some("a path reference names a file under content/, like `@/articles/intro.md`".into()));
+                        .or_else(|| {
+                            Some("a path reference names a file under content/, like `@/articles/intro.md`".into())
+                        });
                     return Err(RefError {
-                        message: format!(
-                            "`@{reference}` points to no file: there is no content/{path}"
-                        ),
+                        message: format!("`@{reference}` points to no file: there is no content/{path}"),
                         hint,
                     });
                 }
@@ -216,7 +194,10 @@ impl<'a> Index<'a> {
             let Some((kind, name)) = target.split_once(':') else {
                 return Err(RefError {
                     message: format!("`@{reference}` is not a reference"),
-                    hint: Some("write `@kind:name` (kinds: roadmap, phase, topic, article, page) or `@/path/under/content.md`".into()),
+                    hint: Some(
+                        "write `@kind:name` (kinds: roadmap, phase, topic, article, page) or `@/path/under/content.md`"
+                            .into(),
+                    ),
                 });
             };
             self.named(kind, name, reference)?
@@ -237,8 +218,7 @@ impl<'a> Index<'a> {
                                 .unwrap_or_default();
                             ids.sort_unstable();
                             ids.truncate(12);
-                            (!ids.is_empty())
-                                .then(|| format!("ids on that page include: {}", ids.join(", ")))
+                            (!ids.is_empty()).then(|| format!("ids on that page include: {}", ids.join(", ")))
                         });
                     Err(RefError {
                         message: format!(
@@ -267,23 +247,17 @@ impl<'a> Index<'a> {
                 .roadmaps
                 .get(name)
                 .map(|&r| NodeId::Roadmap(r))
-                .ok_or_else(|| {
-                    unknown(
-                        self.roadmaps.keys().map(|k| k.to_string()).collect(),
-                        "roadmap",
-                    )
-                }),
-            "article" => self.articles.get(name).copied().ok_or_else(|| {
-                unknown(
-                    self.articles.keys().map(|k| k.to_string()).collect(),
-                    "article",
-                )
-            }),
-            "page" => {
-                self.pages.get(name).copied().ok_or_else(|| {
-                    unknown(self.pages.keys().map(|k| k.to_string()).collect(), "page")
-                })
-            }
+                .ok_or_else(|| unknown(self.roadmaps.keys().map(|k| k.to_string()).collect(), "roadmap")),
+            "article" => self
+                .articles
+                .get(name)
+                .copied()
+                .ok_or_else(|| unknown(self.articles.keys().map(|k| k.to_string()).collect(), "article")),
+            "page" => self
+                .pages
+                .get(name)
+                .copied()
+                .ok_or_else(|| unknown(self.pages.keys().map(|k| k.to_string()).collect(), "page")),
             "phase" | "topic" => {
                 let (qualified, short) = if kind == "phase" {
                     (&self.phases, &self.phases_short)
@@ -387,16 +361,10 @@ impl<'a> Index<'a> {
 /// The ids each page will carry, with the text of what they name: headings
 /// of the texts shown on it, and the sections the built-in templates make.
 /// (A template that drops a section is caught by the link check of `check`.)
-fn anchors(
-    site: &Site,
-    parsed: &[Parsed],
-    inputs: &[MdInput],
-) -> HashMap<NodeId, HashMap<String, String>> {
+fn anchors(site: &Site, parsed: &[Parsed], inputs: &[MdInput]) -> HashMap<NodeId, HashMap<String, String>> {
     let mut anchors: HashMap<NodeId, HashMap<String, String>> = HashMap::new();
     let add_headings =
-        |node: NodeId,
-         md: Option<crate::model::MdId>,
-         anchors: &mut HashMap<NodeId, HashMap<String, String>>| {
+        |node: NodeId, md: Option<crate::model::MdId>, anchors: &mut HashMap<NodeId, HashMap<String, String>>| {
             if let Some(md) = md {
                 let entry = anchors.entry(node).or_default();
                 for heading in &parsed[md.0 as usize].headings {
@@ -405,11 +373,7 @@ fn anchors(
             }
         };
     for (i, input) in inputs.iter().enumerate() {
-        add_headings(
-            input.owner,
-            Some(crate::model::MdId(i as u32)),
-            &mut anchors,
-        );
+        add_headings(input.owner, Some(crate::model::MdId(i as u32)), &mut anchors);
     }
     for (r, roadmap) in site.roadmaps.iter().enumerate() {
         let overview = anchors.entry(NodeId::Roadmap(r)).or_default();
@@ -505,9 +469,7 @@ pub fn resolve_all(
                         if let Some(None) = explanation {
                             continue; // the file it points into failed to load: already reported
                         }
-                        let span = input
-                            .origin
-                            .span_within(map, input.text, link.range.clone());
+                        let span = input.origin.span_within(map, input.text, link.range.clone());
                         let mut diagnostic = Diagnostic::error(err.message).with_span(span);
                         if let Some(Some(hint)) = explanation {
                             diagnostic = diagnostic.with_hint(hint);
@@ -524,8 +486,7 @@ pub fn resolve_all(
 
     let mut referenced_by: HashMap<NodeId, Vec<NodeId>> = HashMap::new();
     let mut markdown = Vec::with_capacity(parsed.len());
-    for ((input, parsed), (targets, problems, referenced)) in inputs.iter().zip(parsed).zip(results)
-    {
+    for ((input, parsed), (targets, problems, referenced)) in inputs.iter().zip(parsed).zip(results) {
         diags.extend(problems);
         for target in referenced {
             referenced_by.entry(target).or_default().push(input.owner);

@@ -62,11 +62,7 @@ pub fn resolve(
             NodeId::Topic(r, p, t) => site.roadmaps[r].phases[p].topics[t].requires.push(*target),
             _ => {}
         }
-        site.graph
-            .required_by
-            .entry(*target)
-            .or_default()
-            .push(*owner);
+        site.graph.required_by.entry(*target).or_default().push(*owner);
     }
     for list in site.graph.required_by.values_mut() {
         list.sort_unstable();
@@ -144,12 +140,7 @@ fn qualified(site: &Site, node: NodeId) -> String {
 }
 
 /// Reports every loop of requirements, spelled out member by member.
-fn report_cycles(
-    site: &Site,
-    edges: &[(NodeId, NodeId, Origin)],
-    map: &SourceMap,
-    diags: &mut Vec<Diagnostic>,
-) {
+fn report_cycles(site: &Site, edges: &[(NodeId, NodeId, Origin)], map: &SourceMap, diags: &mut Vec<Diagnostic>) {
     let mut next: HashMap<NodeId, Vec<(NodeId, &Origin)>> = HashMap::new();
     for (from, to, origin) in edges {
         next.entry(*from).or_default().push((*to, origin));
@@ -185,16 +176,12 @@ fn report_cycles(
                     stack.push((target, 0));
                 }
                 Some(Mark::OnStack) => {
-                    let pos = stack
-                        .iter()
-                        .position(|(n, _)| *n == target)
-                        .expect("on stack");
+                    let pos = stack.iter().position(|(n, _)| *n == target).expect("on stack");
                     let members: Vec<NodeId> = stack[pos..].iter().map(|(n, _)| *n).collect();
                     let mut key = members.clone();
                     key.sort_unstable();
                     if reported.insert(key) {
-                        let mut names: Vec<String> =
-                            members.iter().map(|n| qualified(site, *n)).collect();
+                        let mut names: Vec<String> = members.iter().map(|n| qualified(site, *n)).collect();
                         names.push(qualified(site, target));
                         let message = if members.len() == 1 {
                             format!("`{}` requires itself", names[0])

@@ -17,9 +17,7 @@ pub struct SplitError {
 /// `---` (or `...`). Byte ranges index the original text.
 pub fn split(text: &str) -> Result<Split, SplitError> {
     let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
-    let first_line_end = text[start..]
-        .find('\n')
-        .map_or(text.len(), |i| start + i + 1);
+    let first_line_end = text[start..].find('\n').map_or(text.len(), |i| start + i + 1);
     if text[start..first_line_end].trim_end() != "---" {
         return Err(SplitError {
             message: "missing front matter: the file must start with a line `---`".into(),
@@ -29,9 +27,7 @@ pub fn split(text: &str) -> Result<Split, SplitError> {
     }
     let mut line_start = first_line_end;
     while line_start < text.len() {
-        let line_end = text[line_start..]
-            .find('\n')
-            .map_or(text.len(), |i| line_start + i + 1);
+        let line_end = text[line_start..].find('\n').map_or(text.len(), |i| line_start + i + 1);
         let line = text[line_start..line_end].trim_end();
         if line == "---" || line == "..." {
             return Ok(Split {

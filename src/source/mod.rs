@@ -88,13 +88,7 @@ enum Role {
 fn classify(relative: &Path) -> Role {
     let parts: Vec<&str> = relative.iter().filter_map(|p| p.to_str()).collect();
     let ext = relative.extension().and_then(|e| e.to_str()).unwrap_or("");
-    let stem = || {
-        relative
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("")
-            .to_owned()
-    };
+    let stem = || relative.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_owned();
     match (parts.as_slice(), ext) {
         (["roadmaps", roadmap, "roadmap.yaml"], _) => Role::Roadmap((*roadmap).to_owned()),
         (["roadmaps", roadmap, "phases", _], "yaml") => Role::Phase((*roadmap).to_owned(), stem()),
@@ -133,13 +127,7 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Sources {
         );
     } else {
         let bytes = std::fs::read(&config_path);
-        if let Some(file) = register(
-            bytes,
-            &config_path,
-            "site.yaml".into(),
-            &mut sources.map,
-            diags,
-        ) {
+        if let Some(file) = register(bytes, &config_path, "site.yaml".into(), &mut sources.map, diags) {
             sources.config = parse_yaml(file, &sources.map, diags);
         }
     }
@@ -197,10 +185,7 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Sources {
     for ((role, _), parsed) in texts.into_iter().zip(parsed) {
         diags.extend(parsed.diagnostics);
         let Parsed {
-            roadmap,
-            phase,
-            doc,
-            ..
+            roadmap, phase, doc, ..
         } = parsed;
         match role {
             Role::Roadmap(name) => {
@@ -250,11 +235,7 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Sources {
     sources
 }
 
-fn roadmap_dir<'a>(
-    dirs: &'a mut Vec<RoadmapDir>,
-    name: &str,
-    content: &Path,
-) -> &'a mut RoadmapDir {
+fn roadmap_dir<'a>(dirs: &'a mut Vec<RoadmapDir>, name: &str, content: &Path) -> &'a mut RoadmapDir {
     match dirs.iter().position(|d| d.name == name) {
         Some(i) => &mut dirs[i],
         None => {
@@ -291,11 +272,7 @@ fn parse_file(role: &Role, file: FileId, map: &SourceMap) -> Parsed {
     parsed
 }
 
-fn parse_yaml<T: DeserializeOwned>(
-    file: FileId,
-    map: &SourceMap,
-    diags: &mut Diagnostics,
-) -> Option<Loaded<T>> {
+fn parse_yaml<T: DeserializeOwned>(file: FileId, map: &SourceMap, diags: &mut Diagnostics) -> Option<Loaded<T>> {
     let text = &map.get(file).text;
     parse_yaml_range(file, map, 0..text.len(), 0..0, diags)
 }
@@ -328,11 +305,7 @@ fn parse_yaml_range<T: DeserializeOwned>(
     }
 }
 
-fn parse_markdown(
-    file: FileId,
-    map: &SourceMap,
-    diags: &mut Diagnostics,
-) -> Option<Loaded<RawFrontMatter>> {
+fn parse_markdown(file: FileId, map: &SourceMap, diags: &mut Diagnostics) -> Option<Loaded<RawFrontMatter>> {
     let text = &map.get(file).text;
     match frontmatter::split(text) {
         Ok(split) => parse_yaml_range(file, map, split.yaml, split.body, diags),
@@ -359,10 +332,7 @@ fn register(
     let bytes = match bytes {
         Ok(bytes) => bytes,
         Err(err) => {
-            diags.push(
-                Diagnostic::error(format!("cannot read {}: {err}", path.display()))
-                    .with_path(display),
-            );
+            diags.push(Diagnostic::error(format!("cannot read {}: {err}", path.display())).with_path(display));
             return None;
         }
     };
@@ -375,9 +345,7 @@ fn register(
             diags.push(
                 Diagnostic::error("this file is not valid UTF-8 text")
                     .with_span(Span::at(id, valid))
-                    .with_hint(
-                        "save it as UTF-8 (most editors have an encoding option when saving)",
-                    ),
+                    .with_hint("save it as UTF-8 (most editors have an encoding option when saving)"),
             );
             None
         }
@@ -398,13 +366,8 @@ fn walk(dir: &Path, diags: &mut Diagnostics) -> Vec<PathBuf> {
             Ok(entry) if entry.file_type().is_file() => files.push(entry.into_path()),
             Ok(_) => {}
             Err(err) => {
-                let path = err
-                    .path()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_else(|| dir.to_path_buf());
-                diags.push(
-                    Diagnostic::error(format!("cannot read this folder: {err}")).with_path(path),
-                );
+                let path = err.path().map(Path::to_path_buf).unwrap_or_else(|| dir.to_path_buf());
+                diags.push(Diagnostic::error(format!("cannot read this folder: {err}")).with_path(path));
             }
         }
     }
@@ -434,8 +397,7 @@ fn load_templates(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) {
                 text,
             }),
             Ok(Err(_)) => diags.push(
-                Diagnostic::error("this template is not valid UTF-8 text")
-                    .with_path(display_rel(root, &file.source)),
+                Diagnostic::error("this template is not valid UTF-8 text").with_path(display_rel(root, &file.source)),
             ),
             Err(err) => diags.push(
                 Diagnostic::error(format!("cannot read this template: {err}"))
@@ -446,10 +408,7 @@ fn load_templates(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) {
 }
 
 fn slash_path(path: &Path) -> String {
-    path.iter()
-        .map(|p| p.to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    path.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
 fn display_rel(root: &Path, path: &Path) -> PathBuf {
@@ -477,10 +436,7 @@ mod tests {
             c("roadmaps/ml/phases/01-math.yaml"),
             Role::Phase("ml".into(), "01-math".into())
         );
-        assert_eq!(
-            c("roadmaps/ml/faq.md"),
-            Role::RoadmapPage("ml".into(), "faq".into())
-        );
+        assert_eq!(c("roadmaps/ml/faq.md"), Role::RoadmapPage("ml".into(), "faq".into()));
         assert_eq!(c("articles/x.md"), Role::Article("x".into()));
         assert_eq!(c("pages/about.md"), Role::Page("about".into()));
         assert_eq!(c("articles/img/a.png"), Role::Asset);

@@ -5,9 +5,7 @@
 
 use std::fmt;
 
-use serde::de::{
-    self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor,
-};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// A YAML error: a message for people and a 1-based line and column.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,9 +50,7 @@ pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
 }
 
 fn convert(err: &serde_yaml::Error) -> YamlError {
-    let (line, col) = err
-        .location()
-        .map_or((1, 1), |loc| (loc.line(), loc.column()));
+    let (line, col) = err.location().map_or((1, 1), |loc| (loc.line(), loc.column()));
     let full = err.to_string();
     // serde_yaml appends " at line L column C"; we report the place ourselves.
     let raw = match err.location() {
@@ -77,14 +73,10 @@ fn convert(err: &serde_yaml::Error) -> YamlError {
 fn explain(raw: &str) -> (String, Option<String>) {
     // "topics[1].resources[0]: unknown field `tittle`, expected one of `title`, `by`"
     let (place, message) = match raw.split_once(": ") {
-        Some((place, rest))
-            if !place.contains(' ') && (place.contains('.') || place.contains('[')) =>
-        {
+        Some((place, rest)) if !place.contains(' ') && (place.contains('.') || place.contains('[')) => {
             (Some(place), rest)
         }
-        Some((place, rest)) if !place.contains(' ') && !rest.is_empty() && is_key(place) => {
-            (Some(place), rest)
-        }
+        Some((place, rest)) if !place.contains(' ') && !rest.is_empty() && is_key(place) => (Some(place), rest),
         _ => (None, raw),
     };
     let within = place.map(|p| format!(" in `{p}`")).unwrap_or_default();
@@ -122,9 +114,7 @@ fn explain(raw: &str) -> (String, Option<String>) {
     if message.starts_with("mapping values are not allowed") {
         return (
             format!("{message}{within}"),
-            Some(
-                "a `: ` inside an unquoted value starts a mapping: put the value in quotes".into(),
-            ),
+            Some("a `: ` inside an unquoted value starts a mapping: put the value in quotes".into()),
         );
     }
     if let Some(rest) = message.strip_prefix("invalid type: ") {
@@ -138,11 +128,7 @@ fn is_key(s: &str) -> bool {
 }
 
 fn join_ticked(items: &[&str]) -> String {
-    items
-        .iter()
-        .map(|k| format!("`{k}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    items.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
 }
 
 /// Where the value at `path` starts: its 1-based line and column. `None` if
@@ -154,9 +140,7 @@ fn join_ticked(items: &[&str]) -> String {
 pub fn locate(text: &str, path: &[Step]) -> Option<(usize, usize)> {
     let deserializer = serde_yaml::Deserializer::from_str(text);
     match (Locate { path }).deserialize(deserializer) {
-        Err(err) if err.to_string().contains(FOUND) => {
-            err.location().map(|loc| (loc.line(), loc.column()))
-        }
+        Err(err) if err.to_string().contains(FOUND) => err.location().map(|loc| (loc.line(), loc.column())),
         _ => None,
     }
 }
@@ -246,9 +230,7 @@ impl<'de> Visitor<'de> for Walk<'_> {
         let mut index = 0;
         loop {
             if matches!(self.step, Step::Index(i) if *i == index) {
-                return seq
-                    .next_element_seed(Locate { path: self.rest })
-                    .map(|_| ());
+                return seq.next_element_seed(Locate { path: self.rest }).map(|_| ());
             }
             if seq.next_element::<IgnoredAny>()?.is_none() {
                 return Ok(());

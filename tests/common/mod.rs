@@ -37,11 +37,7 @@ impl Run {
 
     /// Asserts stderr mentions `needle`.
     pub fn assert_mentions(&self, needle: &str) -> &Self {
-        assert!(
-            self.stderr.contains(needle),
-            "expected {needle:?} in:\n{}",
-            self.stderr
-        );
+        assert!(self.stderr.contains(needle), "expected {needle:?} in:\n{}", self.stderr);
         self
     }
 }
@@ -91,12 +87,15 @@ impl TestSite {
     pub fn minimal() -> TestSite {
         let site = TestSite::empty();
         site.file("site.yaml", MINIMAL_SITE)
-            .file("content/roadmaps/demo/roadmap.yaml", "title: Demo\nsummary: A demo roadmap.\n")
+            .file(
+                "content/roadmaps/demo/roadmap.yaml",
+                "title: Demo\nsummary: A demo roadmap.\n",
+            )
             .file("content/roadmaps/demo/phases/01-basics.yaml", PHASE_ONE)
             .file("content/roadmaps/demo/phases/02-next.yaml", PHASE_TWO)
             .file(
                 "content/articles/hello.md",
-                "---\ntitle: Hello\ndate: 2025-01-02\ntags: [news]\n---\nRead [](@topic:demo/first-topic).\n",
+                "---\ntitle: Hello\ndate: 2025-01-02\ntags: [news]\nroadmap: demo\n---\nRead [](@topic:demo/first-topic).\n",
             )
             .file("content/pages/about.md", "---\ntitle: About\n---\nAbout this site.\n");
         site
@@ -167,9 +166,7 @@ pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 /// Every `href` and `src` of an HTML text.
 pub fn links(html: &str) -> Vec<String> {
     let re = regex::Regex::new(r#"(?:href|src)="([^"]*)""#).unwrap();
-    re.captures_iter(html)
-        .map(|c| c[1].replace("&amp;", "&"))
-        .collect()
+    re.captures_iter(html).map(|c| c[1].replace("&amp;", "&")).collect()
 }
 
 /// The repository root: the built-in site.

@@ -1,0 +1,112 @@
+//! The offline search index, `/search-index.json`: one short entry per
+//! roadmap, phase, topic, resource, article and page, read by `search.js`
+//! in the browser. Entries are arrays, not objects, to keep the file small.
+
+use serde::Serialize;
+
+use super::context::short_excerpt;
+use crate::model::Site;
+
+/// `[title, path, kind, context, text]`: `context` says where the entry
+/// sits (its roadmap and phase), `text` is what else it can be found by.
+#[derive(Serialize)]
+struct Entry<'a>(&'a str, String, &'static str, String, String);
+
+#[derive(Serialize)]
+struct Index<'a> {
+    version: u32,
+    fields: [&'static str; 5],
+    entries: Vec<Entry<'a>>,
+}
+
+/// Longest `text` per entry: enough to find a topic by what it teaches
+/// without shipping whole articles.
+const TEXT_CHARS: usize = 240;
+
+pub fn index(site: &Site) -> Vec<u8> {
+    let mut entries = Vec::new();
+    let excerpt = |md: Option<crate::model::MdId>| md.map(|id| site.md(id).excerpt.clone()).unwrap_or_default();
+    for roadmap in &site.roadmaps {
+        entries.push(Entry(
+            &roadmap.title,
+            roadmap.path.as_str().to_owned(),
+            "roadmap",
+            String::new(),
+            clip(&excerpt(roadmap.summary)),
+        ));
+        for phase in &roadmap.phases {
+            entries.push(Entry(
+                &phase.title,
+                phase.path.as_str().to_owned(),
+                "phase",
+                roadmap.title.clone(),
+                clip(&excerpt(phase.summary)),
+            ));
+            for topic in &phase.topics {
+                // What a topic teaches is how people look for it.
+                let mut text = topic.learn.join("; ");
+                text.push_str(". ");
+                text.push_str(&excerpt(topic.summary));
+                entries.push(Entry(
+                    &topic.title,
+                    topic.path.as_str().to_owned(),
+                    "topic",
+                    format!("{} › {}", roadmap.title, phase.title),
+                    clip(&text),
+                ));
+            }
+        }
+        for page in &roadmap.pages {
+            entries.push(doc_entry(site, page, roadmap.title.clone()));
+        }
+    }
+    for entry in &site.catalog {
+        let used_by: Vec<&str> = entry.used_by.iter().map(|&n| site.title(n)).collect();
+        let mut context = entry.kind.label().trim_end_matches('s').to_owned();
+        if let Some(by) = &entry.by {
+            context = format!("{context} by {by}");
+        }
+        entries.push(Entry(
+            &entry.title,
+            format!("resources/#{}", entry.anchor),
+            "resource",
+            context,
+            clip(&used_by.join(", ")),
+        ));
+    }
+    for doc in &site.articles {
+        entries.push(doc_entry(site, doc, "Article".to_owned()));
+    }
+    for doc in &site.pages {
+        entries.push(doc_entry(site, doc, String::new()));
+    }
+    let index = Index {
+        version: 1,
+        fields: ["title", "path", "kind", "context", "text"],
+        entries,
+    };
+    serde_json::to_vec(&index).expect("plain data serializes")
+}
+
+fn doc_entry<'a>(site: &Site, doc: &'a crate::model::Doc, context: String) -> Entry<'a> {
+    let body = site.md(doc.body);
+    let mut text = doc.description.clone().unwrap_or_default();
+    for heading in body.headings.iter().filter(|h| h.level <= 3) {
+        text.push_str(" · ");
+        text.push_str(&heading.text);
+    }
+    if text.len() < TEXT_CHARS {
+        text.push(' ');
+        text.push_str(&body.excerpt);
+    }
+    let kind = if context == "Article" { "article" } else { "page" };
+    Entry(&doc.title, doc.path.as_str().to_owned(), kind, context, clip(&text))
+}
+
+fn clip(text: &str) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= TEXT_CHARS {
+        return text;
+    }
+    short_excerpt(&text.chars().take(TEXT_CHARS).collect::<String>())
+}
