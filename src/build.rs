@@ -39,11 +39,12 @@ pub struct Loaded {
     pub diagnostics: Diagnostics,
 }
 
-/// Reads and resolves the site at `root`.
-pub fn load(root: &Path, opts: &Options) -> Loaded {
+/// Reads and resolves the site at `root`; with a cache, Markdown texts
+/// unchanged since the last call are not parsed again.
+pub fn load(root: &Path, opts: &Options, cache: Option<&mut crate::markdown::Cache>) -> Loaded {
     let mut diagnostics = Diagnostics::default();
     let sources = source::load(root, &mut diagnostics);
-    let site = resolve::resolve(&sources, opts, &mut diagnostics);
+    let site = resolve::resolve(&sources, opts, cache, &mut diagnostics);
     Loaded {
         sources,
         site,
@@ -64,8 +65,8 @@ pub fn render_into(loaded: &mut Loaded, sink: &dyn Sink) -> Option<Stats> {
             return None;
         }
     };
-    match render::render(site, &loaded.sources.map, &mut theme, sink) {
-        Ok(stats) => Some(stats),
+    match render::render(site, &loaded.sources.map, &mut theme, sink, None) {
+        Ok(rendered) => Some(rendered.stats),
         Err(errors) => {
             loaded.diagnostics.extend(errors);
             None
@@ -99,7 +100,7 @@ pub fn build(opts: &BuildOptions) -> Result<Report, UsageError> {
             opts.output.display()
         )));
     }
-    let mut loaded = load(&opts.root, &opts.resolve);
+    let mut loaded = load(&opts.root, &opts.resolve, None);
     if loaded.diagnostics.has_errors() {
         return Ok(finish(loaded, None, started));
     }
@@ -135,7 +136,7 @@ pub fn build(opts: &BuildOptions) -> Result<Report, UsageError> {
 /// of the rendered pages; renders in memory and writes nothing.
 pub fn check(root: &Path, opts: &Options) -> Report {
     let started = Instant::now();
-    let mut loaded = load(root, opts);
+    let mut loaded = load(root, opts, None);
     let Some(base_url) = loaded.site.as_ref().map(|s| s.config.base_url.clone()) else {
         return finish(loaded, None, started);
     };

@@ -41,6 +41,38 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Build, then serve the site with live reload, rebuilding on every change
+    Serve {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Port to listen on (the next free one if it is taken)
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Address to listen on
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the site in a browser
+        #[arg(long)]
+        open: bool,
+        #[arg(long)]
+        drafts: bool,
+        /// Poll for changes instead of waiting for file system events
+        /// (network mounts and some containers send none)
+        #[arg(long)]
+        poll: bool,
+    },
+    /// Build into a folder, then rebuild it on every change (no server)
+    Watch {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        #[arg(long, default_value = "public")]
+        output: PathBuf,
+        #[arg(long)]
+        drafts: bool,
+        /// Poll for changes instead of waiting for file system events
+        #[arg(long)]
+        poll: bool,
+    },
     /// Create a new site with a small example roadmap
     Init {
         /// The folder to create (must not exist, or be empty)
@@ -93,6 +125,32 @@ pub fn main() -> ExitCode {
                 format!("checked {} pages: no errors ({})", stats.pages, seconds(report.elapsed))
             })
         }
+        Command::Serve {
+            root,
+            port,
+            bind,
+            open,
+            drafts,
+            poll,
+        } => serve_result(crate::serve::serve(&crate::serve::ServeOptions {
+            root,
+            bind,
+            port,
+            open,
+            drafts,
+            poll,
+        })),
+        Command::Watch {
+            root,
+            output,
+            drafts,
+            poll,
+        } => serve_result(crate::serve::watch(&crate::serve::WatchOptions {
+            root,
+            output,
+            drafts,
+            poll,
+        })),
         Command::Init { dir } => match crate::init::init(&dir) {
             Ok(()) => {
                 println!(
@@ -137,6 +195,17 @@ fn finish(
                     String::new()
                 }
             );
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn serve_result(result: Result<(), crate::serve::Error>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(crate::serve::Error::Usage(message)) => usage_error(&message),
+        Err(crate::serve::Error::Fatal(message)) => {
+            eprintln!("error: {message}");
             ExitCode::from(1)
         }
     }

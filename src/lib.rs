@@ -15,4 +15,5 @@ pub mod model;
 pub mod output;
 pub mod render;
 pub mod resolve;
+pub mod serve;
 pub mod source;

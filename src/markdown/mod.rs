@@ -10,6 +10,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::ops::Range;
+use std::sync::Arc;
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
@@ -49,10 +50,11 @@ pub struct Problem {
     pub range: Range<usize>,
 }
 
-/// A parsed text whose links are not resolved yet.
+/// A parsed text whose links are not resolved yet. The HTML is shared, so
+/// a cached parse costs nothing to reuse.
 #[derive(Debug, Clone)]
 pub struct Parsed {
-    html: String,
+    html: Arc<str>,
     pub links: Vec<RawLink>,
     pub headings: Vec<Heading>,
     pub words: usize,
@@ -71,7 +73,7 @@ pub struct LinkTarget {
 /// A parsed text with its links resolved, ready to render on any page.
 #[derive(Debug, Clone)]
 pub struct Markdown {
-    html: String,
+    html: Arc<str>,
     links: Vec<LinkTarget>,
     pub headings: Vec<Heading>,
     pub words: usize,
@@ -104,10 +106,10 @@ impl Markdown {
     /// (`../../`, or the absolute base URL for feeds and the 404 page).
     pub fn html_for(&self, root: &str) -> String {
         if self.links.is_empty() {
-            return self.html.clone();
+            return self.html.to_string();
         }
         let mut out = String::with_capacity(self.html.len() + self.links.len() * 32);
-        let mut rest = self.html.as_str();
+        let mut rest: &str = &self.html;
         while let Some(start) = rest.find(PLACEHOLDER) {
             out.push_str(&rest[..start]);
             let after = &rest[start + 1..];
@@ -152,6 +154,54 @@ fn options() -> Options {
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+/// Parses every text of a site, reusing parses of texts seen in the last
+/// build: the preview server re-parses only what changed.
+#[derive(Default)]
+pub struct Cache {
+    entries: HashMap<u64, Arc<Parsed>>,
+}
+
+impl Cache {
+    fn key(text: &str, opts: &ParseOptions) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        text.hash(&mut hasher);
+        opts.allow_html.hash(&mut hasher);
+        opts.id_prefix.hash(&mut hasher);
+        hasher.finish()
+    }
+
+    /// Parses `texts` in parallel, taking unchanged ones from the cache, and
+    /// keeps exactly these texts for next time.
+    pub fn parse_all(&mut self, texts: &[(&str, ParseOptions)]) -> Vec<Parsed> {
+        use rayon::prelude::*;
+        let results: Vec<(u64, Arc<Parsed>)> = texts
+            .par_iter()
+            .map(|(text, opts)| {
+                let key = Cache::key(text, opts);
+                let parsed = match self.entries.get(&key) {
+                    Some(hit) => hit.clone(),
+                    None => Arc::new(parse(text, opts)),
+                };
+                (key, parsed)
+            })
+            .collect();
+        self.entries = results.iter().map(|(k, p)| (*k, p.clone())).collect();
+        results
+            .into_iter()
+            .map(|(_, parsed)| Arc::unwrap_or_clone(parsed))
+            .collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
 }
 
 /// Parses a Markdown text once. Never fails: odd input is still Markdown.
@@ -246,7 +296,7 @@ pub fn parse(text: &str, opts: &ParseOptions) -> Parsed {
     let mut html = String::with_capacity(text.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     Parsed {
-        html,
+        html: html.into(),
         links: state.links,
         headings: state.headings,
         words: state.words,

@@ -8,7 +8,7 @@ mod theme;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -22,8 +22,24 @@ pub use theme::{Theme, builtin_static, builtin_template_names};
 /// What one render did, for the summary line.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Stats {
+    /// Pages of the site (rendered or unchanged).
     pub pages: usize,
+    /// Files given to the sink, pages included.
     pub files: usize,
+    /// Pages skipped because their context and template did not change.
+    pub unchanged: usize,
+}
+
+/// Page output file → fingerprint of what it was rendered from (template
+/// and context), so a rebuild can skip pages whose inputs did not change.
+pub type Fingerprints = HashMap<PathBuf, u64>;
+
+/// The result of a render: what it did, each page's fingerprint, and the
+/// pages it did not write because they did not change.
+pub struct Rendered {
+    pub stats: Stats,
+    pub fingerprints: Fingerprints,
+    pub unchanged: Vec<PathBuf>,
 }
 
 /// One page to render: what it shows and where it goes.
@@ -99,39 +115,63 @@ struct NavCtx<'a> {
 
 /// Renders every file of the site into `sink`. Returns every error found
 /// (not only the first) when any page fails.
-pub fn render(site: &Site, sources: &SourceMap, theme: &mut Theme, sink: &dyn Sink) -> Result<Stats, Vec<Diagnostic>> {
-    let global = theme.tera.global_context();
-    global.insert(
-        "site",
-        &SiteCtx {
-            title: &site.config.title,
-            description: site.config.description.as_deref(),
-            language: &site.config.language,
-            author: site.config.author.as_deref(),
-            base_url: site.config.base_url.as_str(),
-            extra: &site.config.extra,
-            generator: concat!("waymark ", env!("CARGO_PKG_VERSION")),
-        },
-    );
+///
+/// With `previous` fingerprints (the preview server), every page is
+/// fingerprinted and pages whose fingerprint did not change are neither
+/// rendered nor written again.
+pub fn render(
+    site: &Site,
+    sources: &SourceMap,
+    theme: &mut Theme,
+    sink: &dyn Sink,
+    previous: Option<&Fingerprints>,
+) -> Result<Rendered, Vec<Diagnostic>> {
     let ctx = Ctx { site, root: "" };
-    global.insert(
-        "nav",
-        &NavCtx {
-            roadmaps: (0..site.roadmaps.len()).map(|r| ctx.link(NodeId::Roadmap(r))).collect(),
-            articles: !site.articles.is_empty(),
-            tags: !site.tags.is_empty(),
-            resources: !site.catalog.is_empty(),
-            pages: (0..site.pages.len()).map(|i| ctx.link(NodeId::Page(i))).collect(),
-        },
-    );
+    let site_ctx = SiteCtx {
+        title: &site.config.title,
+        description: site.config.description.as_deref(),
+        language: &site.config.language,
+        author: site.config.author.as_deref(),
+        base_url: site.config.base_url.as_str(),
+        extra: &site.config.extra,
+        generator: concat!("waymark ", env!("CARGO_PKG_VERSION")),
+    };
+    let nav_ctx = NavCtx {
+        roadmaps: (0..site.roadmaps.len()).map(|r| ctx.link(NodeId::Roadmap(r))).collect(),
+        articles: !site.articles.is_empty(),
+        tags: !site.tags.is_empty(),
+        resources: !site.catalog.is_empty(),
+        pages: (0..site.pages.len()).map(|i| ctx.link(NodeId::Page(i))).collect(),
+    };
+    // Everything every page sees is part of every page's fingerprint.
+    let global_fingerprint = erased::hash_of(&(&site_ctx, &nav_ctx));
+    let global = theme.tera.global_context();
+    global.insert("site", &site_ctx);
+    global.insert("nav", &nav_ctx);
     let theme: &Theme = theme;
 
     let jobs = jobs(site);
-    let results: Vec<Result<(), Diagnostic>> = jobs
+    let incremental = previous.map(|p| (p, global_fingerprint));
+    let results: Vec<Result<PageResult, Diagnostic>> = jobs
         .par_iter()
-        .map(|&job| render_page(site, sources, theme, job, sink))
+        .map(|&job| render_page(site, sources, theme, job, sink, incremental))
         .collect();
-    let mut errors = group_errors(results.into_iter().filter_map(Result::err).collect());
+    let mut fingerprints = Fingerprints::new();
+    let mut unchanged = Vec::new();
+    let mut failures = Vec::new();
+    for result in results {
+        match result {
+            Ok(PageResult::Written(file, fingerprint)) => {
+                fingerprints.insert(file, fingerprint);
+            }
+            Ok(PageResult::Unchanged(file, fingerprint)) => {
+                fingerprints.insert(file.clone(), fingerprint);
+                unchanged.push(file);
+            }
+            Err(error) => failures.push(error),
+        }
+    }
+    let mut errors = group_errors(failures);
 
     let mut files = 0;
     let mut write = |path: &Path, bytes: &[u8], errors: &mut Vec<Diagnostic>| match sink.write(path, bytes) {
@@ -159,14 +199,19 @@ pub fn render(site: &Site, sources: &SourceMap, theme: &mut Theme, sink: &dyn Si
             Err(err) => errors.push(write_error(path, &err)),
         }
     }
-    if errors.is_empty() {
-        Ok(Stats {
-            pages: jobs.len(),
-            files: files + jobs.len(),
-        })
-    } else {
-        Err(errors)
+    if !errors.is_empty() {
+        return Err(errors);
     }
+    let written = jobs.len() - unchanged.len();
+    Ok(Rendered {
+        stats: Stats {
+            pages: jobs.len(),
+            files: files + written,
+            unchanged: unchanged.len(),
+        },
+        fingerprints,
+        unchanged,
+    })
 }
 
 fn write_error(path: &Path, err: &std::io::Error) -> Diagnostic {
@@ -200,7 +245,20 @@ fn group_errors(errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
         .collect()
 }
 
-fn render_page(site: &Site, sources: &SourceMap, theme: &Theme, job: Job, sink: &dyn Sink) -> Result<(), Diagnostic> {
+/// What happened to one page.
+enum PageResult {
+    Written(PathBuf, u64),
+    Unchanged(PathBuf, u64),
+}
+
+fn render_page(
+    site: &Site,
+    sources: &SourceMap,
+    theme: &Theme,
+    job: Job,
+    sink: &dyn Sink,
+    incremental: Option<(&Fingerprints, u64)>,
+) -> Result<PageResult, Diagnostic> {
     let path = job_path(site, job);
     // The 404 page is served at any depth, so its links are absolute.
     let root = match job {
@@ -209,20 +267,31 @@ fn render_page(site: &Site, sources: &SourceMap, theme: &Theme, job: Job, sink: 
     };
     let ctx = Ctx { site, root: &root };
     let meta = meta(&ctx, job, &path);
-    let context = match page_context(&ctx, job, meta) {
-        Ok(context) => context,
-        Err(err) => {
-            return Err(Diagnostic::error(format!("cannot build the context of {path}: {err}")));
-        }
-    };
+    let data = page_data(&ctx, job);
     let template = job.template();
+    let file = path.output_file();
+    let mut fingerprint = 0;
+    if let Some((previous, global)) = incremental {
+        use std::hash::Hasher;
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        hasher.write_u64(global);
+        hasher.write_u64(theme.fingerprint(template));
+        data.fingerprint(&root, &meta, &mut hasher);
+        fingerprint = hasher.finish();
+        if previous.get(&file) == Some(&fingerprint) {
+            return Ok(PageResult::Unchanged(file, fingerprint));
+        }
+    }
+    let context = data
+        .context(&root, &meta)
+        .map_err(|err| Diagnostic::error(format!("cannot build the context of {path}: {err}")))?;
     let html = theme
         .tera
         .render(template, &context)
         .map_err(|err| theme.diagnostic(template, &err, Some(&describe(site, sources, job, &path))))?;
-    let file = path.output_file();
     sink.write(&file, html.as_bytes())
-        .map_err(|err| write_error(&file, &err))
+        .map_err(|err| write_error(&file, &err))?;
+    Ok(PageResult::Written(file, fingerprint))
 }
 
 /// The page being rendered and the file it comes from, for error messages.
@@ -379,9 +448,10 @@ fn meta<'a>(ctx: &Ctx<'a>, job: Job, path: &'a SitePath) -> Meta<'a> {
     }
 }
 
-fn page_context(ctx: &Ctx, job: Job, meta: Meta) -> Result<tera::Context, tera::Error> {
+/// The page's own template variables, typed; [`erased::Data`] turns them
+/// into a Tera context or a fingerprint.
+fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
     let site = ctx.site;
-    let wrap = |data: &dyn erased::Data| data.context(ctx.root, &meta);
     match job {
         Job::Home => {
             #[derive(Serialize)]
@@ -390,7 +460,7 @@ fn page_context(ctx: &Ctx, job: Job, meta: Meta) -> Result<tera::Context, tera::
                 articles: Vec<context::DocCard<'a>>,
                 article_count: usize,
             }
-            wrap(&Home {
+            Box::new(Home {
                 roadmaps: (0..site.roadmaps.len()).map(|r| ctx.roadmap_card(r)).collect(),
                 articles: (0..site.articles.len().min(6))
                     .map(|i| ctx.doc_card(NodeId::Article(i)))
@@ -408,7 +478,7 @@ fn page_context(ctx: &Ctx, job: Job, meta: Meta) -> Result<tera::Context, tera::
                 referenced_by: Vec<context::Link<'a>>,
             }
             let roadmap = &site.roadmaps[r];
-            wrap(&Overview {
+            Box::new(Overview {
                 roadmap: ctx.roadmap_card(r),
                 phases: (0..roadmap.phases.len()).map(|p| ctx.phase_card(r, p)).collect(),
                 pages: (0..roadmap.pages.len())
@@ -431,7 +501,7 @@ fn page_context(ctx: &Ctx, job: Job, meta: Meta) -> Result<tera::Context, tera::
                 next: Option<context::Link<'a>>,
             }
             let count = site.roadmaps[r].phases.len();
-            wrap(&PhasePage {
+            Box::new(PhasePage {
                 roadmap: ctx.link(NodeId::Roadmap(r)),
                 phase: ctx.phase_full(r, p),
                 phase_count: count,
@@ -457,7 +527,7 @@ fn page_context(ctx: &Ctx, job: Job, meta: Meta) -> Result<tera::Context, tera::
                 .flat_map(|(p, phase)| (0..phase.topics.len()).map(move |t| NodeId::Topic(r, p, t)))
                 .collect();
             let here = order.iter().position(|&n| n == NodeId::Topic(r, p, t)).unwrap_or(0);
-            wrap(&TopicPage {
+            Box::new(TopicPage {
                 roadmap: ctx.link(NodeId::Roadmap(r)),
                 phase: ctx.link(NodeId::Phase(r, p)),
                 phase_number: site.phase(r, p).number,
@@ -478,7 +548,7 @@ fn page_context(ctx: &Ctx, job: Job, meta: Meta) -> Result<tera::Context, tera::
                     .collect(),
                 _ => Vec::new(),
             };
-            wrap(&DocPage {
+            Box::new(DocPage {
                 doc: ctx.doc_full(node),
                 siblings,
             })
@@ -488,7 +558,7 @@ fn page_context(ctx: &Ctx, job: Job, meta: Meta) -> Result<tera::Context, tera::
             struct List<'a> {
                 articles: Vec<context::DocCard<'a>>,
             }
-            wrap(&List {
+            Box::new(List {
                 articles: (0..site.articles.len())
                     .map(|i| ctx.doc_card(NodeId::Article(i)))
                     .collect(),
@@ -505,7 +575,7 @@ fn page_context(ctx: &Ctx, job: Job, meta: Meta) -> Result<tera::Context, tera::
             struct Tags<'a> {
                 tags: Vec<TagCount<'a>>,
             }
-            wrap(&Tags {
+            Box::new(Tags {
                 tags: site
                     .tags
                     .iter()
@@ -524,7 +594,7 @@ fn page_context(ctx: &Ctx, job: Job, meta: Meta) -> Result<tera::Context, tera::
                 docs: Vec<context::DocCard<'a>>,
             }
             let tag = &site.tags[i];
-            wrap(&TagPage {
+            Box::new(TagPage {
                 tag: context::TagLink {
                     name: &tag.name,
                     path: &tag.path,
@@ -532,13 +602,13 @@ fn page_context(ctx: &Ctx, job: Job, meta: Meta) -> Result<tera::Context, tera::
                 docs: tag.docs.iter().map(|&n| ctx.doc_card(n)).collect(),
             })
         }
-        Job::Resources => wrap(&data::catalog_context(ctx)),
+        Job::Resources => Box::new(data::catalog_context(ctx)),
         Job::NotFound => {
             #[derive(Serialize)]
             struct NotFound<'a> {
                 roadmaps: Vec<context::RoadmapCard<'a>>,
             }
-            wrap(&NotFound {
+            Box::new(NotFound {
                 roadmaps: (0..site.roadmaps.len()).map(|r| ctx.roadmap_card(r)).collect(),
             })
         }
@@ -549,24 +619,59 @@ fn page_context(ctx: &Ctx, job: Job, meta: Meta) -> Result<tera::Context, tera::
 mod erased {
     use super::*;
 
+    #[derive(Serialize)]
+    struct Full<'a, T: Serialize + ?Sized> {
+        root: &'a str,
+        page: &'a Meta<'a>,
+        #[serde(flatten)]
+        data: &'a T,
+    }
+
     pub trait Data {
         fn context(&self, root: &str, meta: &Meta) -> Result<tera::Context, tera::Error>;
+        /// Feeds the whole context to `hasher`, to tell whether a page changed.
+        fn fingerprint(&self, root: &str, meta: &Meta, hasher: &mut dyn std::hash::Hasher);
     }
 
     impl<T: Serialize> Data for T {
         fn context(&self, root: &str, meta: &Meta) -> Result<tera::Context, tera::Error> {
-            #[derive(Serialize)]
-            struct Full<'a, T: Serialize> {
-                root: &'a str,
-                page: &'a Meta<'a>,
-                #[serde(flatten)]
-                data: &'a T,
-            }
             tera::Context::from_serialize(&Full {
                 root,
                 page: meta,
                 data: self,
             })
         }
+
+        fn fingerprint(&self, root: &str, meta: &Meta, hasher: &mut dyn std::hash::Hasher) {
+            let full = Full {
+                root,
+                page: meta,
+                data: self,
+            };
+            // Writing into a hasher cannot fail; a context that cannot be
+            // serialized fails later, when rendering, with a proper message.
+            let _ = serde_json::to_writer(HashWriter(hasher), &full);
+        }
+    }
+
+    struct HashWriter<'h>(&'h mut dyn std::hash::Hasher);
+
+    impl std::io::Write for HashWriter<'_> {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.write(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A fingerprint of any serializable value.
+    pub fn hash_of<T: Serialize>(value: &T) -> u64 {
+        use std::hash::Hasher;
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        let _ = serde_json::to_writer(HashWriter(&mut hasher), value);
+        hasher.finish()
     }
 }

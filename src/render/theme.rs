@@ -22,6 +22,8 @@ pub enum TemplateOrigin {
 pub struct Theme {
     pub tera: Tera,
     origins: HashMap<String, TemplateOrigin>,
+    /// Template name → hash of its text and of every template it uses.
+    fingerprints: HashMap<String, u64>,
 }
 
 impl Theme {
@@ -41,11 +43,16 @@ impl Theme {
         }
         let mut tera = new_tera();
         match tera.add_raw_templates(templates.iter().map(|(n, t)| (n.as_str(), t.as_str()))) {
-            Ok(()) => Ok(Theme { tera, origins }),
+            Ok(()) => Ok(Theme {
+                tera,
+                origins,
+                fingerprints: fingerprints(&templates),
+            }),
             Err(first) => {
                 let theme = Theme {
                     tera: new_tera(),
                     origins,
+                    fingerprints: HashMap::new(),
                 };
                 Err(theme.load_errors(&first, overrides))
             }
@@ -104,6 +111,67 @@ impl Theme {
     pub fn has(&self, name: &str) -> bool {
         self.tera.contains_template(name)
     }
+
+    /// Changes when the template or anything it extends or includes changes.
+    pub fn fingerprint(&self, name: &str) -> u64 {
+        self.fingerprints.get(name).copied().unwrap_or_default()
+    }
+}
+
+/// Fingerprints of every template: its own text plus, transitively, the
+/// templates named in its `extends`, `include` and `import` tags. Components
+/// are global in Tera 2, so templates defining them count for everyone.
+fn fingerprints(templates: &[(String, String)]) -> HashMap<String, u64> {
+    use std::hash::{Hash, Hasher};
+    let texts: HashMap<&str, &str> = templates.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    let hash = |text: &str| {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        text.hash(&mut hasher);
+        hasher.finish()
+    };
+    let components = templates
+        .iter()
+        .filter(|(_, text)| text.contains("{% component") || text.contains("{%- component"))
+        .fold(0u64, |acc, (_, text)| acc ^ hash(text));
+    let mut out = HashMap::new();
+    for (name, _) in templates {
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![name.as_str()];
+        let mut combined = std::collections::hash_map::DefaultHasher::new();
+        components.hash(&mut combined);
+        while let Some(current) = stack.pop() {
+            if !seen.insert(current) {
+                continue;
+            }
+            if let Some(text) = texts.get(current) {
+                current.hash(&mut combined);
+                hash(text).hash(&mut combined);
+                stack.extend(used_templates(text));
+            }
+        }
+        out.insert(name.clone(), combined.finish());
+    }
+    out
+}
+
+/// Template names in `{% extends "…" %}`, `{% include "…" %}`, `{% import "…" %}`.
+fn used_templates(text: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    for tag in text.split("{%").skip(1) {
+        let tag = tag.trim_start_matches('-').trim_start();
+        let rest = ["extends", "include", "import"]
+            .iter()
+            .find_map(|keyword| tag.strip_prefix(keyword));
+        if let Some(rest) = rest {
+            let rest = rest.trim_start();
+            if let Some(quote) = rest.chars().next().filter(|c| matches!(c, '"' | '\'' | '`')) {
+                if let Some(end) = rest[1..].find(quote) {
+                    names.push(&rest[1..=end]);
+                }
+            }
+        }
+    }
+    names
 }
 
 fn new_tera() -> Tera {
@@ -142,4 +210,30 @@ fn files_of(dir: &'static Dir<'static>) -> impl Iterator<Item = (String, &'stati
 /// The built-in templates, for `waymark init` and for tests.
 pub fn builtin_template_names() -> Vec<String> {
     builtin_templates().map(|(name, _)| name).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_fingerprints_follow_extends_and_include() {
+        let set = |base: &str| {
+            vec![
+                ("base.html".to_owned(), base.to_owned()),
+                (
+                    "page.html".to_owned(),
+                    "{% extends \"base.html\" %}{% include 'part.html' %}".to_owned(),
+                ),
+                ("part.html".to_owned(), "part".to_owned()),
+                ("other.html".to_owned(), "alone".to_owned()),
+            ]
+        };
+        let a = fingerprints(&set("one"));
+        let b = fingerprints(&set("two"));
+        assert_ne!(a["page.html"], b["page.html"]);
+        assert_ne!(a["base.html"], b["base.html"]);
+        assert_eq!(a["other.html"], b["other.html"]);
+        assert_eq!(a["part.html"], b["part.html"]);
+    }
 }

@@ -51,7 +51,12 @@ const RESERVED_SLUGS: &[&str] = &[
 /// Builds the site model. Returns `None` only when there is no usable
 /// site.yaml; otherwise a model of everything that loaded, with every
 /// problem in `diags` (callers must not publish when it has errors).
-pub fn resolve(sources: &Sources, opts: &Options, diags: &mut Diagnostics) -> Option<Site> {
+pub fn resolve(
+    sources: &Sources,
+    opts: &Options,
+    cache: Option<&mut markdown::Cache>,
+    diags: &mut Diagnostics,
+) -> Option<Site> {
     let mut builder = Builder {
         map: &sources.map,
         diags: Vec::new(),
@@ -67,17 +72,24 @@ pub fn resolve(sources: &Sources, opts: &Options, diags: &mut Diagnostics) -> Op
     let pages = builder.docs(&sources.pages, DocKind::Page, opts, &roadmaps);
 
     // Every Markdown text of the site, parsed once, in parallel.
-    let parsed: Vec<markdown::Parsed> = builder
+    let texts: Vec<(&str, ParseOptions)> = builder
         .inputs
-        .par_iter()
+        .iter()
         .map(|input| {
             let opts = ParseOptions {
                 allow_html: builder.allow_html,
                 id_prefix: input.id_prefix.clone(),
             };
-            markdown::parse(input.text, &opts)
+            (input.text, opts)
         })
         .collect();
+    let parsed = match cache {
+        Some(cache) => cache.parse_all(&texts),
+        None => texts
+            .par_iter()
+            .map(|(text, opts)| markdown::parse(text, opts))
+            .collect(),
+    };
     for (input, parsed) in builder.inputs.iter().zip(&parsed) {
         for warning in &parsed.warnings {
             let span = input.origin.span_within(builder.map, input.text, warning.range.clone());

@@ -153,11 +153,13 @@ impl TestSite {
 /// Every file of a folder with its bytes, for byte-for-byte comparisons.
 pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut files = BTreeMap::new();
-    for entry in walkdir::WalkDir::new(dir) {
-        let entry = entry.unwrap();
+    // A file may vanish between listing and reading while a watcher writes.
+    for entry in walkdir::WalkDir::new(dir).into_iter().flatten() {
         if entry.file_type().is_file() {
-            let rel = entry.path().strip_prefix(dir).unwrap().to_path_buf();
-            files.insert(rel, fs::read(entry.path()).unwrap());
+            if let Ok(bytes) = fs::read(entry.path()) {
+                let rel = entry.path().strip_prefix(dir).unwrap().to_path_buf();
+                files.insert(rel, bytes);
+            }
         }
     }
     files

@@ -1,0 +1,353 @@
+//! SERVE: the live preview. `watch` rebuilds into an output folder on every
+//! change; `serve` rebuilds into memory and serves the site over HTTP with
+//! live reload. Both keep the last good site when a change breaks the build.
+
+mod http;
+mod session;
+mod watcher;
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Receiver;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::output::{Sink, StagedDir, refuse_output};
+use crate::resolve::Options;
+pub use http::site_key;
+use session::{Changes, Content, Outcome, Session};
+pub use watcher::{Change, classify};
+
+pub struct ServeOptions {
+    pub root: PathBuf,
+    pub bind: IpAddr,
+    pub port: u16,
+    pub open: bool,
+    pub drafts: bool,
+    pub poll: bool,
+}
+
+pub struct WatchOptions {
+    pub root: PathBuf,
+    pub output: PathBuf,
+    pub drafts: bool,
+    pub poll: bool,
+}
+
+/// Why `serve` or `watch` could not run.
+pub enum Error {
+    /// Wrong usage (exit status 2): a refused output folder, no free port.
+    Usage(String),
+    /// Something outside the site failed (exit status 1).
+    Fatal(String),
+}
+
+pub fn serve(opts: &ServeOptions) -> Result<(), Error> {
+    let root = check_root(&opts.root)?;
+    let (listener, moved) = http::bind(opts.bind, opts.port).map_err(Error::Usage)?;
+    if let Some(note) = moved {
+        eprintln!("note: {note}");
+    }
+    let port = listener.local_addr().map_err(|e| Error::Fatal(e.to_string()))?.port();
+    let host = match opts.bind {
+        ip if ip.is_unspecified() => "127.0.0.1".to_owned(),
+        IpAddr::V6(ip) => format!("[{ip}]"),
+        ip => ip.to_string(),
+    };
+    let url = format!("http://{host}:{port}/");
+    let resolve = Options {
+        drafts: opts.drafts,
+        // Every absolute URL of the preview points at the preview.
+        base_url: Some(url.clone()),
+    };
+    let mut session = Session::new(&root, resolve, true);
+    let shared = http::Shared::new(&root);
+    let builds = BuildIds::new();
+
+    let outcome = session.rebuild();
+    print_outcome(&outcome, true);
+    announce(&shared, &builds.next(), &outcome, &session);
+    http::start(listener, shared.clone()).map_err(Error::Fatal)?;
+    eprintln!("serving {} at {url} (Ctrl+C to stop)", display(&opts.root));
+    if opts.open {
+        open_browser(&url);
+    }
+
+    let (mut watcher, changes) = watcher::SiteWatcher::start(&root, opts.poll).map_err(Error::Fatal)?;
+    while let Some(paths) = next_changes(&root, &changes) {
+        watcher.watch_new_folders();
+        print_paths(&root, &paths);
+        let outcome = session.rebuild();
+        print_outcome(&outcome, false);
+        announce(&shared, &builds.next(), &outcome, &session);
+    }
+    Ok(())
+}
+
+pub fn watch(opts: &WatchOptions) -> Result<(), Error> {
+    let root = check_root(&opts.root)?;
+    if let Some(reason) = refuse_output(&root, &opts.output) {
+        return Err(Error::Usage(format!(
+            "refusing to build into {}: {reason}",
+            opts.output.display()
+        )));
+    }
+    let resolve = Options {
+        drafts: opts.drafts,
+        base_url: None,
+    };
+    let mut session = Session::new(&root, resolve, false);
+    let (mut watcher, changes) = watcher::SiteWatcher::start(&root, opts.poll).map_err(Error::Fatal)?;
+    let mut written_once = false;
+    let outcome = session.rebuild();
+    print_outcome(&outcome, true);
+    if let Ok(changes) = &outcome.result {
+        written_once = write_all(&opts.output, changes);
+    }
+    eprintln!(
+        "watching {} for changes, writing to {} (Ctrl+C to stop)",
+        display(&opts.root),
+        opts.output.display()
+    );
+    while let Some(paths) = next_changes(&root, &changes) {
+        watcher.watch_new_folders();
+        print_paths(&root, &paths);
+        let outcome = session.rebuild();
+        print_outcome(&outcome, false);
+        if let Ok(changes) = &outcome.result {
+            // Until one build has been written whole, a partial update could
+            // leave an older site's files behind: write everything.
+            written_once = if written_once {
+                apply(&opts.output, changes)
+            } else {
+                write_all(&opts.output, changes)
+            };
+        }
+    }
+    Ok(())
+}
+
+/// The site root as an absolute path (file events carry absolute paths).
+fn check_root(root: &Path) -> Result<PathBuf, Error> {
+    if !root.join("site.yaml").is_file() {
+        return Err(Error::Usage(format!(
+            "no site.yaml in {}: is this a waymark site? (`waymark init DIR` makes one)",
+            display(root)
+        )));
+    }
+    std::fs::canonicalize(root).map_err(|e| Error::Fatal(format!("cannot resolve {}: {e}", root.display())))
+}
+
+/// Waits for the next batch of relevant changes, merging every batch that
+/// arrived meanwhile (a burst of saves gives one rebuild). `None` when the
+/// watcher has stopped.
+fn next_changes(root: &Path, changes: &Receiver<Vec<PathBuf>>) -> Option<Vec<PathBuf>> {
+    loop {
+        let mut paths = changes.recv().ok()?;
+        while let Ok(more) = changes.try_recv() {
+            paths.extend(more);
+        }
+        paths.retain(|p| classify(root, p).is_some());
+        paths.sort();
+        paths.dedup();
+        if !paths.is_empty() {
+            return Some(paths);
+        }
+    }
+}
+
+/// Build ids tell a reconnecting tab whether it missed a build; the start
+/// time makes them differ across server restarts.
+struct BuildIds {
+    start: u128,
+    count: std::cell::Cell<u64>,
+}
+
+impl BuildIds {
+    fn new() -> BuildIds {
+        let start = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        BuildIds {
+            start,
+            count: std::cell::Cell::new(0),
+        }
+    }
+
+    fn next(&self) -> String {
+        self.count.set(self.count.get() + 1);
+        format!("{:x}-{}", self.start, self.count.get())
+    }
+}
+
+/// Tells open tabs what happened: reload (or restyle), clear the overlay,
+/// or show the errors; and serves the new files.
+fn announce(shared: &http::Shared, build: &str, outcome: &Outcome, session: &Session) {
+    let (message, hello) = match &outcome.result {
+        Ok(changes) => {
+            shared.publish(session.files());
+            let css_only = !changes.changed.is_empty()
+                && changes.removed.is_empty()
+                && changes.changed.iter().all(|(path, _)| path.ends_with(".css"));
+            let event = if changes.changed.is_empty() && changes.removed.is_empty() {
+                "ok"
+            } else {
+                "reload"
+            };
+            let message = serde_json::json!({ "event": event, "build": build, "css_only": css_only });
+            let hello = serde_json::json!({ "event": "hello", "build": build, "errors": null });
+            (message, hello)
+        }
+        Err(failure) => {
+            let errors = failure.report().errors;
+            let message = serde_json::json!({ "event": "errors", "build": build, "errors": errors });
+            let hello = serde_json::json!({ "event": "hello", "build": build, "errors": errors });
+            (message, hello)
+        }
+    };
+    shared.broadcast(build, &message.to_string(), hello.to_string());
+}
+
+fn print_outcome(outcome: &Outcome, first: bool) {
+    let ms = outcome.elapsed.as_millis();
+    let color = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    match &outcome.result {
+        Ok(changes) => {
+            outcome.warnings.emit(&outcome.warning_sources, color);
+            let stats = &changes.stats;
+            if first {
+                eprintln!(
+                    "built {} pages ({} files) in {ms} ms",
+                    stats.pages,
+                    changes.changed.len()
+                );
+            } else {
+                eprintln!(
+                    "rebuilt in {ms} ms: {} file(s) rewritten, {} removed ({} of {} pages rendered)",
+                    changes.changed.len(),
+                    changes.removed.len(),
+                    stats.pages - stats.unchanged,
+                    stats.pages
+                );
+            }
+        }
+        Err(failure) => {
+            failure.diagnostics.emit(&failure.sources, color);
+            let errors = failure.diagnostics.error_count();
+            eprintln!("error: {errors} error(s) after {ms} ms; still serving the last good build");
+        }
+    }
+}
+
+fn print_paths(root: &Path, paths: &[PathBuf]) {
+    const SHOWN: usize = 5;
+    let shown: Vec<String> = paths
+        .iter()
+        .take(SHOWN)
+        .map(|p| p.strip_prefix(root).unwrap_or(p).display().to_string())
+        .collect();
+    let more = paths.len().saturating_sub(SHOWN);
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    eprintln!("changed: {}{more}", shown.join(", "));
+}
+
+fn display(path: &Path) -> String {
+    let shown = path.display().to_string();
+    if shown == "." || shown.is_empty() {
+        "the current folder".into()
+    } else {
+        shown
+    }
+}
+
+/// The first good build of `watch`: the whole site, staged and swapped in.
+fn write_all(output: &Path, changes: &Changes) -> bool {
+    let staged = match StagedDir::new(output) {
+        Ok(staged) => staged,
+        Err(err) => {
+            eprintln!(
+                "error: cannot create a staging folder next to {}: {err}",
+                output.display()
+            );
+            return false;
+        }
+    };
+    for (path, content) in &changes.changed {
+        let result = match content {
+            Content::Bytes(bytes) => staged.write(Path::new(path), bytes),
+            Content::Copy(source) => staged.copy(Path::new(path), source),
+        };
+        if let Err(err) = result {
+            eprintln!("error: cannot write {path}: {err}");
+            return false;
+        }
+    }
+    match staged.commit() {
+        Ok(()) => true,
+        Err(err) => {
+            eprintln!("error: cannot replace {}: {err}", output.display());
+            false
+        }
+    }
+}
+
+/// Later builds of `watch`: only changed files are written (each replaced
+/// atomically), and files the site no longer has are removed.
+fn apply(output: &Path, changes: &Changes) -> bool {
+    let mut ok = true;
+    for (path, content) in &changes.changed {
+        let target = output.join(path);
+        let result = (|| -> std::io::Result<()> {
+            let parent = target.parent().unwrap_or(output);
+            std::fs::create_dir_all(parent)?;
+            let mut temp = tempfile::NamedTempFile::new_in(parent)?;
+            match content {
+                Content::Bytes(bytes) => std::io::Write::write_all(&mut temp, bytes)?,
+                Content::Copy(source) => {
+                    std::io::copy(&mut std::fs::File::open(source)?, &mut temp)?;
+                }
+            }
+            temp.persist(&target).map_err(|e| e.error)?;
+            Ok(())
+        })();
+        if let Err(err) = result {
+            eprintln!("error: cannot write {}: {err}", target.display());
+            ok = false;
+        }
+    }
+    for path in &changes.removed {
+        let target = output.join(path);
+        match std::fs::remove_file(&target) {
+            Ok(()) => remove_empty_parents(output, &target),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+            Err(err) => eprintln!("warning: cannot remove {}: {err}", target.display()),
+        }
+    }
+    ok
+}
+
+fn remove_empty_parents(output: &Path, file: &Path) {
+    let mut dir = file.parent();
+    while let Some(current) = dir {
+        if current == output || std::fs::remove_dir(current).is_err() {
+            break;
+        }
+        dir = current.parent();
+    }
+}
+
+fn open_browser(url: &str) {
+    let command = if cfg!(target_os = "macos") {
+        std::process::Command::new("open").arg(url).spawn()
+    } else if cfg!(windows) {
+        std::process::Command::new("cmd").args(["/C", "start", "", url]).spawn()
+    } else {
+        std::process::Command::new("xdg-open").arg(url).spawn()
+    };
+    if let Err(err) = command {
+        eprintln!("warning: cannot open a browser ({err}); open {url} yourself");
+    }
+}

@@ -1,0 +1,406 @@
+//! The rebuild engine behind `watch` and `serve`: keeps what the last good
+//! build produced, and on each rebuild re-parses only changed Markdown,
+//! re-renders only pages whose inputs changed, and reports which output
+//! files actually changed.
+
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::Serialize;
+
+use crate::build;
+use crate::diag::{Diagnostics, SourceMap};
+use crate::markdown;
+use crate::output::Sink;
+use crate::render::{self, Fingerprints, Stats, Theme};
+use crate::resolve::Options;
+
+/// One output file as the last good build left it.
+#[derive(Clone, Debug)]
+pub enum Stored {
+    /// Rendered bytes, kept for serving from memory.
+    Bytes { data: Arc<[u8]>, hash: u64 },
+    /// Rendered bytes already written to disk: only their hash is kept.
+    Hash(u64),
+    /// A file copied as it is (static files, content assets).
+    Copy {
+        source: PathBuf,
+        stamp: Option<(u64, SystemTime)>,
+    },
+}
+
+/// The files of the last good build, by output path (`roadmaps/ml/index.html`).
+pub type Files = BTreeMap<String, Stored>;
+
+/// What a rebuild changed in the output, with the new contents of each
+/// changed file (for `watch`, which writes them to disk).
+pub struct Changes {
+    pub changed: Vec<(String, Content)>,
+    pub removed: Vec<String>,
+    pub stats: Stats,
+}
+
+pub enum Content {
+    Bytes(Arc<[u8]>),
+    Copy(PathBuf),
+}
+
+/// A failed rebuild: the diagnostics, with the sources they point into.
+pub struct Failure {
+    pub sources: SourceMap,
+    pub diagnostics: Diagnostics,
+}
+
+pub struct Outcome {
+    pub elapsed: Duration,
+    pub result: Result<Changes, Failure>,
+    /// Warnings of a successful build, printable with `warning_sources`.
+    pub warnings: Diagnostics,
+    pub warning_sources: SourceMap,
+}
+
+pub struct Session {
+    root: PathBuf,
+    opts: Options,
+    keep_bytes: bool,
+    cache: markdown::Cache,
+    fingerprints: Fingerprints,
+    files: Arc<Files>,
+}
+
+impl Session {
+    /// `keep_bytes`: keep rendered files in memory (the server) or only
+    /// their hashes (`watch`, which has them on disk).
+    pub fn new(root: &Path, opts: Options, keep_bytes: bool) -> Session {
+        Session {
+            root: root.to_path_buf(),
+            opts,
+            keep_bytes,
+            cache: markdown::Cache::default(),
+            fingerprints: Fingerprints::new(),
+            files: Arc::new(Files::new()),
+        }
+    }
+
+    /// The files of the last good build.
+    pub fn files(&self) -> Arc<Files> {
+        self.files.clone()
+    }
+
+    pub fn rebuild(&mut self) -> Outcome {
+        let started = Instant::now();
+        let mut loaded = build::load(&self.root, &self.opts, Some(&mut self.cache));
+        let failed = |mut loaded: build::Loaded| {
+            loaded.diagnostics.sort(&loaded.sources.map);
+            Outcome {
+                elapsed: started.elapsed(),
+                result: Err(Failure {
+                    sources: loaded.sources.map,
+                    diagnostics: loaded.diagnostics,
+                }),
+                warnings: Diagnostics::default(),
+                warning_sources: SourceMap::default(),
+            }
+        };
+        if loaded.diagnostics.has_errors() {
+            return failed(loaded);
+        }
+        let Some(site) = loaded.site.as_ref() else {
+            return failed(loaded);
+        };
+        let mut theme = match Theme::load(&loaded.sources.templates) {
+            Ok(theme) => theme,
+            Err(errors) => {
+                loaded.diagnostics.extend(errors);
+                return failed(loaded);
+            }
+        };
+        let sink = CollectSink::default();
+        let rendered = match render::render(site, &loaded.sources.map, &mut theme, &sink, Some(&self.fingerprints)) {
+            Ok(rendered) => rendered,
+            Err(errors) => {
+                loaded.diagnostics.extend(errors);
+                return failed(loaded);
+            }
+        };
+
+        let (writes, copies) = sink.into_parts();
+        let mut files = Files::new();
+        let mut changed = Vec::new();
+        for (path, bytes) in writes {
+            let hash = hash_bytes(&bytes);
+            match self.files.get(&path) {
+                Some(old @ (Stored::Bytes { hash: h, .. } | Stored::Hash(h))) if *h == hash => {
+                    files.insert(path, old.clone());
+                }
+                _ => {
+                    let data: Arc<[u8]> = bytes.into();
+                    let stored = if self.keep_bytes {
+                        Stored::Bytes {
+                            data: data.clone(),
+                            hash,
+                        }
+                    } else {
+                        Stored::Hash(hash)
+                    };
+                    files.insert(path.clone(), stored);
+                    changed.push((path, Content::Bytes(data)));
+                }
+            }
+        }
+        for (path, source) in copies {
+            let stamp = stamp(&source);
+            match self.files.get(&path) {
+                Some(old @ Stored::Copy { source: s, stamp: t }) if *s == source && *t == stamp && stamp.is_some() => {
+                    files.insert(path, old.clone());
+                }
+                _ => {
+                    files.insert(
+                        path.clone(),
+                        Stored::Copy {
+                            source: source.clone(),
+                            stamp,
+                        },
+                    );
+                    changed.push((path, Content::Copy(source)));
+                }
+            }
+        }
+        for page in &rendered.unchanged {
+            let path = slash(page);
+            if let Some(old) = self.files.get(&path) {
+                files.insert(path, old.clone());
+            }
+        }
+        let removed = self.files.keys().filter(|k| !files.contains_key(*k)).cloned().collect();
+
+        self.files = Arc::new(files);
+        self.fingerprints = rendered.fingerprints;
+        let warnings = std::mem::take(&mut loaded.diagnostics);
+        Outcome {
+            elapsed: started.elapsed(),
+            result: Ok(Changes {
+                changed,
+                removed,
+                stats: rendered.stats,
+            }),
+            warnings,
+            warning_sources: loaded.sources.map,
+        }
+    }
+}
+
+fn hash_bytes(bytes: &[u8]) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Size and modification time: enough to tell a copied file changed.
+fn stamp(path: &Path) -> Option<(u64, SystemTime)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.len(), meta.modified().ok()?))
+}
+
+fn slash(path: &Path) -> String {
+    path.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+/// Rendered files (output path, bytes) and copied files (output path, source).
+type Writes = Vec<(String, Vec<u8>)>;
+type Copies = Vec<(String, PathBuf)>;
+
+/// Collects what a render writes, so the session can compare it with the
+/// last build before anything is served or written.
+#[derive(Default)]
+struct CollectSink {
+    writes: Mutex<Writes>,
+    copies: Mutex<Copies>,
+}
+
+impl CollectSink {
+    fn into_parts(self) -> (Writes, Copies) {
+        let writes = self.writes.into_inner().unwrap_or_else(|p| p.into_inner());
+        let copies = self.copies.into_inner().unwrap_or_else(|p| p.into_inner());
+        (writes, copies)
+    }
+}
+
+impl Sink for CollectSink {
+    fn write(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        let mut writes = self.writes.lock().unwrap_or_else(|p| p.into_inner());
+        writes.push((slash(path), bytes.to_vec()));
+        Ok(())
+    }
+
+    fn copy(&self, path: &Path, from: &Path) -> io::Result<()> {
+        let mut copies = self.copies.lock().unwrap_or_else(|p| p.into_inner());
+        copies.push((slash(path), from.to_path_buf()));
+        Ok(())
+    }
+}
+
+/// Errors in the form the browser overlay shows them.
+#[derive(Serialize, Clone, Debug)]
+pub struct ErrorReport {
+    pub errors: Vec<ErrorItem>,
+}
+
+#[derive(Serialize, Clone, Debug)]
+pub struct ErrorItem {
+    pub location: Option<String>,
+    pub message: String,
+    pub hints: Vec<String>,
+}
+
+impl Failure {
+    pub fn report(&self) -> ErrorReport {
+        ErrorReport {
+            errors: self
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| ErrorItem {
+                    location: d.location(&self.sources),
+                    message: d.message.clone(),
+                    hints: d.hints.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, path: &str, text: &str) {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn changed(outcome: &Outcome) -> Vec<String> {
+        let changes = outcome.result.as_ref().ok().expect("a good build");
+        let mut paths: Vec<String> = changes.changed.iter().map(|(p, _)| p.clone()).collect();
+        paths.sort();
+        paths
+    }
+
+    fn site() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "site.yaml", "title: T\nbase_url: https://example.org/\n");
+        write(root, "content/roadmaps/r/roadmap.yaml", "title: R\n");
+        write(
+            root,
+            "content/roadmaps/r/phases/01-p.yaml",
+            "title: P\ntopics:\n  - id: a\n    title: A\n  - id: b\n    title: B\n",
+        );
+        write(
+            root,
+            "content/articles/one.md",
+            "---\ntitle: One\ndate: 2025-01-01\n---\nSee [](@topic:a).\n",
+        );
+        write(
+            root,
+            "content/articles/two.md",
+            "---\ntitle: Two\ndate: 2025-01-02\n---\nAlone.\n",
+        );
+        write(root, "static/extra.css", "a {}");
+        dir
+    }
+
+    #[test]
+    fn a_body_edit_rewrites_only_the_pages_that_show_it() {
+        let dir = site();
+        let mut session = Session::new(dir.path(), Options::default(), true);
+        let first = session.rebuild();
+        assert!(changed(&first).len() > 10);
+        let again = session.rebuild();
+        assert_eq!(
+            changed(&again),
+            Vec::<String>::new(),
+            "nothing changed, nothing rewritten"
+        );
+
+        write(
+            dir.path(),
+            "content/articles/two.md",
+            "---\ntitle: Two\ndate: 2025-01-02\n---\nAlone, edited.\n",
+        );
+        let edit = session.rebuild();
+        let files = changed(&edit);
+        assert!(files.contains(&"articles/two/index.html".to_owned()), "{files:?}");
+        assert!(files.contains(&"atom.xml".to_owned()), "the feed shows article bodies");
+        assert!(!files.contains(&"articles/one/index.html".to_owned()), "{files:?}");
+        assert!(!files.contains(&"roadmaps/r/p/a/index.html".to_owned()), "{files:?}");
+        // The article, and the two lists whose cards quote its first words.
+        let stats = edit.result.as_ref().ok().unwrap().stats;
+        assert_eq!(stats.pages - stats.unchanged, 3, "{files:?}");
+        assert!(files.contains(&"articles/index.html".to_owned()) && files.contains(&"index.html".to_owned()));
+    }
+
+    #[test]
+    fn a_title_edit_reaches_lists_backlinks_and_the_search_index() {
+        let dir = site();
+        let mut session = Session::new(dir.path(), Options::default(), true);
+        session.rebuild();
+        write(
+            dir.path(),
+            "content/articles/one.md",
+            "---\ntitle: One renamed\ndate: 2025-01-01\n---\nSee [](@topic:a).\n",
+        );
+        let files = changed(&session.rebuild());
+        for expected in [
+            "articles/one/index.html",
+            "articles/index.html",
+            "index.html",
+            "roadmaps/r/p/a/index.html",
+            "search-index.json",
+        ] {
+            assert!(files.contains(&expected.to_owned()), "{expected} not in {files:?}");
+        }
+        assert!(!files.contains(&"articles/two/index.html".to_owned()), "{files:?}");
+    }
+
+    #[test]
+    fn templates_and_static_files_change_only_what_uses_them() {
+        let dir = site();
+        let mut session = Session::new(dir.path(), Options::default(), true);
+        session.rebuild();
+        write(dir.path(), "static/extra.css", "a { color: red }");
+        assert_eq!(changed(&session.rebuild()), ["extra.css"]);
+        write(
+            dir.path(),
+            "templates/topic.html",
+            "{% extends \"base.html\" %}{% block content %}<h1>{{ topic.title }}!</h1>{% endblock content %}",
+        );
+        let files = changed(&session.rebuild());
+        assert_eq!(files, ["roadmaps/r/p/a/index.html", "roadmaps/r/p/b/index.html"]);
+    }
+
+    #[test]
+    fn a_failed_rebuild_keeps_the_last_good_files() {
+        let dir = site();
+        let mut session = Session::new(dir.path(), Options::default(), true);
+        session.rebuild();
+        let before = session.files();
+        write(dir.path(), "content/roadmaps/r/phases/01-p.yaml", "title: [\n");
+        let outcome = session.rebuild();
+        let failure = outcome.result.err().expect("a failure");
+        let report = failure.report();
+        assert!(
+            report.errors[0]
+                .location
+                .as_deref()
+                .unwrap()
+                .starts_with("content/roadmaps/r/phases/01-p.yaml:")
+        );
+        assert!(Arc::ptr_eq(&before, &session.files()));
+    }
+}

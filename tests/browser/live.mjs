@@ -1,0 +1,99 @@
+// Drives `waymark serve` in a real browser: edits a topic title, breaks and
+// fixes the YAML, edits CSS; prints what the page did as JSON.
+// usage: node live.mjs BASE_URL SITE_DIR PHASE_FILE PAGE_PATH OLD_TITLE
+import fs from "node:fs";
+import path from "node:path";
+import { launch } from "./lib.mjs";
+
+const [base, site, phaseFile, pagePath, oldTitle] = process.argv.slice(2);
+const phase = path.join(site, phaseFile);
+const original = fs.readFileSync(phase, "utf8");
+const out = { steps: {}, errors: [] };
+const browser = await launch();
+
+async function timed(name, action, check, timeout = 20000) {
+  const started = Date.now();
+  action();
+  await check(timeout);
+  out.steps[name] = { ms: Date.now() - started };
+}
+
+try {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on("pageerror", (e) => out.errors.push(String(e)));
+  const other = await context.newPage(); // a second tab, on another page
+  // More tabs than browsers allow HTTP connections per host (six).
+  const crowd = [];
+  for (let i = 0; i < 7; i++) crowd.push(await context.newPage());
+  const pending = new Map();
+  for (const tab of [page, other]) {
+    tab.on("request", (r) => pending.set(r, Date.now()));
+    tab.on("requestfinished", (r) => pending.delete(r));
+    tab.on("requestfailed", (r) => pending.delete(r));
+  }
+  out.pending = () => [...pending.entries()].map(([r, t]) => `${r.url()} (${Date.now() - t} ms)`);
+  await page.goto(base + pagePath, { waitUntil: "load" });
+  await other.goto(base, { waitUntil: "load" });
+  for (const tab of crowd) {
+    await tab.goto(base + "articles/", { waitUntil: "load" });
+    await tab.waitForFunction(() => window.__waymarkLive === true);
+    await tab.evaluate(() => { window.__marker = 1; });
+  }
+  await page.waitForFunction(() => window.__waymarkLive === true);
+  const h1 = () => page.$eval("h1", (e) => e.textContent);
+  out.initialTitle = await h1();
+
+  // 1. A title edit shows up without a manual reload, in every open tab.
+  await other.evaluate(() => { window.__marker = 1; });
+  const live = oldTitle + " (edited live)";
+  await timed("edit", () => fs.writeFileSync(phase, original.replace(`title: ${oldTitle}`, `title: ${live}`)),
+    (timeout) => page.waitForFunction((t) => document.querySelector("h1")?.textContent === t, live, { timeout }));
+  out.editedTitle = await h1();
+  out.otherTabReloaded = await other
+    .waitForFunction(() => window.__marker === undefined, null, { timeout: 10000 })
+    .then(() => true, () => false);
+  let reloaded = 0;
+  for (const tab of crowd) {
+    if (await tab.waitForFunction(() => window.__marker === undefined, null, { timeout: 10000 }).then(() => true, () => false)) {
+      reloaded += 1;
+    }
+    await tab.close();
+  }
+  out.crowdReloaded = `${reloaded} of ${crowd.length}`;
+
+  // 2. Invalid YAML: an overlay names the file and line; the old page stays served.
+  const broken = original.replace(`title: ${oldTitle}`, `title: ${live}`) + "\nthis is: [not valid yaml\n";
+  await timed("break", () => fs.writeFileSync(phase, broken),
+    (timeout) => page.waitForSelector("#waymark-error-overlay", { timeout }));
+  out.overlayText = await page.$eval("#waymark-error-overlay", (e) => e.innerText);
+  out.servedWhileBroken = await page.evaluate(async (url) => (await fetch(url)).text(), base + pagePath);
+  out.servedWhileBroken = out.servedWhileBroken.includes(live);
+
+  // 3. Fixing it removes the overlay and updates the page.
+  const fixed = oldTitle + " (fixed)";
+  await timed("fix", () => fs.writeFileSync(phase, original.replace(`title: ${oldTitle}`, `title: ${fixed}`)),
+    (timeout) => page.waitForFunction((t) => document.querySelector("h1")?.textContent === t
+      && !document.getElementById("waymark-error-overlay"), fixed, { timeout }));
+  out.fixedTitle = await h1();
+
+  // 4. A CSS-only change restyles the page without reloading it.
+  await page.evaluate(() => { window.__notReloaded = true; });
+  const css = path.join(site, "static", "style.css");
+  await timed("css", () => fs.appendFileSync(css, "\nbody { outline: 3px solid rgb(1, 2, 3); }\n"),
+    (timeout) => page.waitForFunction(() => getComputedStyle(document.body).outlineColor === "rgb(1, 2, 3)", null, { timeout }));
+  out.cssWithoutReload = await page.evaluate(() => window.__notReloaded === true);
+
+  // 5. Closing a tab is fine; the remaining one still reloads.
+  await other.close();
+  await timed("after-close", () => fs.writeFileSync(phase, original),
+    (timeout) => page.waitForFunction((t) => document.querySelector("h1")?.textContent === t, oldTitle, { timeout }));
+} catch (e) {
+  out.failure = String(e.stack || e);
+  out.pendingRequests = out.pending();
+} finally {
+  delete out.pending;
+  fs.writeFileSync(phase, original);
+  await browser.close();
+}
+console.log(JSON.stringify(out));
