@@ -39,12 +39,24 @@ pub struct Loaded {
     pub diagnostics: Diagnostics,
 }
 
+/// Prints how long a stage took when `WAYMARK_TIMINGS` is set: a tool for
+/// working on waymark's speed, not part of its interface.
+fn stage(name: &str, started: Instant) {
+    if std::env::var_os("WAYMARK_TIMINGS").is_some() {
+        eprintln!("timing: {name:<8} {:7.1} ms", started.elapsed().as_secs_f64() * 1000.0);
+    }
+}
+
 /// Reads and resolves the site at `root`; with a cache, Markdown texts
 /// unchanged since the last call are not parsed again.
 pub fn load(root: &Path, opts: &Options, cache: Option<&mut crate::markdown::Cache>) -> Loaded {
     let mut diagnostics = Diagnostics::default();
+    let started = Instant::now();
     let sources = source::load(root, &mut diagnostics);
+    stage("load", started);
+    let started = Instant::now();
     let site = resolve::resolve(&sources, opts, cache, &mut diagnostics);
+    stage("resolve", started);
     Loaded {
         sources,
         site,
@@ -65,7 +77,10 @@ pub fn render_into(loaded: &mut Loaded, sink: &dyn Sink) -> Option<Stats> {
             return None;
         }
     };
-    match render::render(site, &loaded.sources.map, &mut theme, sink, None) {
+    let started = Instant::now();
+    let rendered = render::render(site, &loaded.sources.map, &mut theme, sink, None);
+    stage("render", started);
+    match rendered {
         Ok(rendered) => Some(rendered.stats),
         Err(errors) => {
             loaded.diagnostics.extend(errors);
@@ -115,8 +130,9 @@ pub fn build(opts: &BuildOptions) -> Result<Report, UsageError> {
         }
     };
     let stats = render_into(&mut loaded, &staged);
+    let started_commit = Instant::now();
     let stats = match stats {
-        Some(stats) => match staged.commit() {
+        Some(stats) => match staged.commit().inspect(|()| stage("commit", started_commit)) {
             Ok(()) => Some(stats),
             Err(err) => {
                 loaded.diagnostics.push(Diagnostic::error(format!(

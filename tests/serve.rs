@@ -265,7 +265,7 @@ fn stable_snapshot(dir: &Path) -> std::collections::BTreeMap<std::path::PathBuf,
 fn watch_rewrites_only_what_changed_and_keeps_the_site_on_errors() {
     let _serial = serial();
     let site = TestSite::minimal();
-    let _running = Running::start(site.root(), &["watch", "--output", "out"]);
+    let running = Running::start(site.root(), &["watch", "--output", "out"]);
     let out = site.path("out");
     wait_until(Duration::from_secs(60), || out.join("index.html").exists());
     let about = out.join("about/index.html");
@@ -305,6 +305,37 @@ fn watch_rewrites_only_what_changed_and_keeps_the_site_on_errors() {
     wait_until(Duration::from_secs(30), || out.join("new/index.html").exists());
     site.remove("content/pages/new.md");
     wait_until(Duration::from_secs(30), || !out.join("new/index.html").exists());
+
+    // An editor's atomic save: write a temporary file, then rename it over.
+    site.file(
+        "content/pages/.about.md.tmp-123",
+        "---\ntitle: Saved atomically\n---\nBody.\n",
+    );
+    std::fs::rename(
+        site.path("content/pages/.about.md.tmp-123"),
+        site.path("content/pages/about.md"),
+    )
+    .unwrap();
+    wait_until(Duration::from_secs(30), || {
+        std::fs::read_to_string(&about).is_ok_and(|html| html.contains("Saved atomically"))
+    });
+    // A new folder is picked up.
+    site.file("content/roadmaps/fresh/roadmap.yaml", "title: Fresh roadmap\n");
+    wait_until(Duration::from_secs(30), || {
+        out.join("roadmaps/fresh/index.html").exists()
+    });
+    // Swap and backup files never trigger a rebuild.
+    let rebuilds = running.log().matches("rebuilt in").count();
+    site.file("content/pages/.about.md.swp", "swap")
+        .file("content/pages/about.md~", "backup")
+        .file("content/pages/4913", "");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(
+        running.log().matches("rebuilt in").count(),
+        rebuilds,
+        "{}",
+        running.log()
+    );
 }
 
 #[test]

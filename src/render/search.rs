@@ -4,7 +4,6 @@
 
 use serde::Serialize;
 
-use super::context::short_excerpt;
 use crate::model::Site;
 
 /// `[title, path, kind, context, text]`: `context` says where the entry
@@ -22,6 +21,9 @@ struct Index<'a> {
 /// Longest `text` per entry: enough to find a topic by what it teaches
 /// without shipping whole articles.
 const TEXT_CHARS: usize = 240;
+/// Articles and pages are found by title, description and headings; their
+/// bodies are what a site has most of, so they get less room.
+const DOC_TEXT_CHARS: usize = 150;
 
 pub fn index(site: &Site) -> Vec<u8> {
     let mut entries = Vec::new();
@@ -57,7 +59,7 @@ pub fn index(site: &Site) -> Vec<u8> {
             }
         }
         for page in &roadmap.pages {
-            entries.push(doc_entry(site, page, roadmap.title.clone()));
+            entries.push(doc_entry(site, page, "page", roadmap.title.clone()));
         }
     }
     for entry in &site.catalog {
@@ -75,10 +77,10 @@ pub fn index(site: &Site) -> Vec<u8> {
         ));
     }
     for doc in &site.articles {
-        entries.push(doc_entry(site, doc, "Article".to_owned()));
+        entries.push(doc_entry(site, doc, "article", String::new()));
     }
     for doc in &site.pages {
-        entries.push(doc_entry(site, doc, String::new()));
+        entries.push(doc_entry(site, doc, "page", String::new()));
     }
     let index = Index {
         version: 1,
@@ -88,25 +90,36 @@ pub fn index(site: &Site) -> Vec<u8> {
     serde_json::to_vec(&index).expect("plain data serializes")
 }
 
-fn doc_entry<'a>(site: &Site, doc: &'a crate::model::Doc, context: String) -> Entry<'a> {
+fn doc_entry<'a>(site: &Site, doc: &'a crate::model::Doc, kind: &'static str, context: String) -> Entry<'a> {
     let body = site.md(doc.body);
     let mut text = doc.description.clone().unwrap_or_default();
     for heading in body.headings.iter().filter(|h| h.level <= 3) {
         text.push_str(" · ");
         text.push_str(&heading.text);
     }
-    if text.len() < TEXT_CHARS {
+    if text.len() < DOC_TEXT_CHARS {
         text.push(' ');
         text.push_str(&body.excerpt);
     }
-    let kind = if context == "Article" { "article" } else { "page" };
-    Entry(&doc.title, doc.path.as_str().to_owned(), kind, context, clip(&text))
+    Entry(
+        &doc.title,
+        doc.path.as_str().to_owned(),
+        kind,
+        context,
+        clip_to(&text, DOC_TEXT_CHARS),
+    )
 }
 
 fn clip(text: &str) -> String {
+    clip_to(text, TEXT_CHARS)
+}
+
+fn clip_to(text: &str, max: usize) -> String {
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.chars().count() <= TEXT_CHARS {
+    if text.chars().count() <= max {
         return text;
     }
-    short_excerpt(&text.chars().take(TEXT_CHARS).collect::<String>())
+    let cut: String = text.chars().take(max).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{cut}…")
 }
