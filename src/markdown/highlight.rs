@@ -135,36 +135,19 @@ mod tests {
         assert!(highlight("x", "no-such-language").is_none());
     }
 
+    fn rgb(r: u8, g: u8, b: u8) -> Color {
+        Color { r, g, b, a: 255 }
+    }
+
     #[test]
     fn faint_colours_are_made_readable() {
         let white = Color::WHITE;
-        let grey = Color {
-            r: 0x96,
-            g: 0x98,
-            b: 0x96,
-            a: 255,
-        };
+        let grey = rgb(0x96, 0x98, 0x96);
         assert!(contrast(grey, white) < MIN_CONTRAST);
         assert!(contrast(with_contrast(grey, white), white) >= MIN_CONTRAST);
-        let dark = Color {
-            r: 0x2b,
-            g: 0x30,
-            b: 0x3b,
-            a: 255,
-        };
-        let dim = Color {
-            r: 0x65,
-            g: 0x73,
-            b: 0x7e,
-            a: 255,
-        };
+        let (dark, dim) = (rgb(0x2b, 0x30, 0x3b), rgb(0x65, 0x73, 0x7e));
         assert!(contrast(with_contrast(dim, dark), dark) >= MIN_CONTRAST);
-        let black = Color {
-            r: 0,
-            g: 0,
-            b: 0,
-            a: 255,
-        };
+        let black = rgb(0, 0, 0);
         assert_eq!(with_contrast(black, white), black, "good colours stay");
     }
 

@@ -56,8 +56,9 @@ pub struct RoadmapCard<'a> {
     pub extra: &'a Extra,
 }
 
+/// What every view of a phase shows.
 #[derive(Serialize)]
-pub struct PhaseCard<'a> {
+pub struct PhaseCore<'a> {
     pub id: &'a str,
     pub number: u64,
     pub position: usize,
@@ -67,8 +68,15 @@ pub struct PhaseCard<'a> {
     pub weekly_hours: Option<Hours>,
     pub summary: Option<String>,
     pub milestone: Option<String>,
-    pub topics: Vec<TopicCard<'a>>,
     pub extra: &'a Extra,
+}
+
+/// A phase on its roadmap's overview: the core and its topics' names.
+#[derive(Serialize)]
+pub struct PhaseCard<'a> {
+    #[serde(flatten)]
+    pub core: PhaseCore<'a>,
+    pub topics: Vec<TopicCard<'a>>,
 }
 
 #[derive(Serialize)]
@@ -80,17 +88,11 @@ pub struct TopicCard<'a> {
     pub optional: bool,
 }
 
+/// A phase on its own page: everything.
 #[derive(Serialize)]
 pub struct PhaseFull<'a> {
-    pub id: &'a str,
-    pub number: u64,
-    pub position: usize,
-    pub title: &'a str,
-    pub path: &'a SitePath,
-    pub duration: Option<Duration>,
-    pub weekly_hours: Option<Hours>,
-    pub summary: Option<String>,
-    pub milestone: Option<String>,
+    #[serde(flatten)]
+    pub core: PhaseCore<'a>,
     pub assessment: Option<String>,
     pub projects: Vec<ProjectCtx<'a>>,
     pub topics: Vec<TopicFull<'a>>,
@@ -99,7 +101,6 @@ pub struct PhaseFull<'a> {
     pub requires: Vec<Link<'a>>,
     pub required_by: Vec<Link<'a>>,
     pub referenced_by: Vec<Link<'a>>,
-    pub extra: &'a Extra,
 }
 
 #[derive(Serialize)]
@@ -213,9 +214,9 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn phase_card(&self, r: usize, p: usize) -> PhaseCard<'a> {
-        let phase = self.site.phase(r, p);
-        PhaseCard {
+    fn phase_core(&self, r: usize, p: usize) -> PhaseCore<'a> {
+        let phase: &'a Phase = self.site.phase(r, p);
+        PhaseCore {
             id: phase.id.as_str(),
             number: phase.number,
             position: p + 1,
@@ -225,6 +226,14 @@ impl<'a> Ctx<'a> {
             weekly_hours: phase.weekly_hours,
             summary: self.md(phase.summary),
             milestone: self.md(phase.milestone),
+            extra: &phase.extra,
+        }
+    }
+
+    pub fn phase_card(&self, r: usize, p: usize) -> PhaseCard<'a> {
+        let phase = self.site.phase(r, p);
+        PhaseCard {
+            core: self.phase_core(r, p),
             topics: phase
                 .topics
                 .iter()
@@ -236,7 +245,6 @@ impl<'a> Ctx<'a> {
                     optional: t.optional,
                 })
                 .collect(),
-            extra: &phase.extra,
         }
     }
 
@@ -244,15 +252,7 @@ impl<'a> Ctx<'a> {
         let phase: &'a Phase = self.site.phase(r, p);
         let node = NodeId::Phase(r, p);
         PhaseFull {
-            id: phase.id.as_str(),
-            number: phase.number,
-            position: p + 1,
-            title: &phase.title,
-            path: &phase.path,
-            duration: phase.duration,
-            weekly_hours: phase.weekly_hours,
-            summary: self.md(phase.summary),
-            milestone: self.md(phase.milestone),
+            core: self.phase_core(r, p),
             assessment: self.md(phase.assessment),
             projects: phase
                 .projects
@@ -269,7 +269,6 @@ impl<'a> Ctx<'a> {
             requires: self.links(&phase.requires),
             required_by: self.links(self.site.required_by(node)),
             referenced_by: self.links(self.site.referenced_by(node)),
-            extra: &phase.extra,
         }
     }
 
