@@ -52,7 +52,10 @@ pub struct RoadmapCard<'a> {
     pub audience: Option<&'a str>,
     pub phase_count: usize,
     pub topic_count: usize,
+    /// The sum of the phases' durations.
     pub duration: Option<Duration>,
+    /// Whether a phase goes on without end (a portfolio, a career).
+    pub ongoing: bool,
     pub extra: &'a Extra,
 }
 
@@ -210,6 +213,7 @@ impl<'a> Ctx<'a> {
             phase_count: roadmap.phases.len(),
             topic_count: roadmap.phases.iter().map(|p| p.topics.len()).sum(),
             duration: Duration::total(roadmap.phases.iter().filter_map(|p| p.duration)),
+            ongoing: roadmap.phases.iter().any(|p| p.duration == Some(Duration::Ongoing)),
             extra: &roadmap.extra,
         }
     }
