@@ -173,3 +173,16 @@ fn errors_never_panic_on_odd_files() {
         .assert_mentions("content/notes.yaml")
         .assert_mentions("missing front matter");
 }
+
+#[test]
+fn a_topic_id_may_not_take_a_section_id_of_the_phase_page() {
+    let site = TestSite::minimal();
+    site.file(
+        PHASE,
+        "title: Basics\ntopics:\n  - id: resources\n    title: Resources\n",
+    );
+    site.build()
+        .assert_status(1)
+        .assert_mentions("01-basics.yaml:3:9")
+        .assert_mentions("the topic id `resources` is also the id of a section of the phase page");
+}

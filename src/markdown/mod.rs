@@ -21,10 +21,16 @@ pub use highlight::{stylesheet as highlight_stylesheet, theme_names};
 pub struct ParseOptions {
     /// Keep raw HTML (authors are trusted); `false` escapes it.
     pub allow_html: bool,
-    /// Prefix for heading ids, so headings of several YAML fields shown on
-    /// one page cannot collide (`linear-algebra-` + `notes`).
+    /// Prefix for heading and footnote ids, so those of several YAML fields
+    /// shown on one page cannot collide (`linear-algebra-` + `notes`).
     pub id_prefix: Option<String>,
+    /// The text is a page's whole body: its headings must not take the ids
+    /// the page template uses ([`PAGE_IDS`]).
+    pub page_body: bool,
 }
+
+/// Ids the built-in page templates give their own elements.
+pub const PAGE_IDS: &[&str] = &["main", "search-input", "search-results", "referenced-by"];
 
 /// A link whose target depends on the site: `@…` references and `/…` paths.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,6 +176,7 @@ impl Cache {
         text.hash(&mut hasher);
         opts.allow_html.hash(&mut hasher);
         opts.id_prefix.hash(&mut hasher);
+        opts.page_body.hash(&mut hasher);
         hasher.finish()
     }
 
@@ -223,7 +230,13 @@ pub fn parse(text: &str, opts: &ParseOptions) -> Parsed {
         warnings: Vec::new(),
         awaiting_text: None,
         image: None,
+        footnotes: HashMap::new(),
     };
+    if opts.page_body {
+        for id in PAGE_IDS {
+            state.ids.insert((*id).to_owned(), 1);
+        }
+    }
     let mut events: Vec<Event> = Vec::new();
     let mut parser = Parser::new_ext(&text, options()).into_offset_iter();
 
@@ -317,6 +330,8 @@ struct State<'o> {
     awaiting_text: Option<usize>,
     /// An image with a site path whose alt text is being collected.
     image: Option<PendingImage>,
+    /// Footnote name → its number, in order of first appearance.
+    footnotes: HashMap<String, usize>,
 }
 
 struct PendingImage {
@@ -446,6 +461,21 @@ impl State<'_> {
                     self.count(t);
                     out.push(event);
                 }
+                // Footnote ids carry the text's prefix, so two texts on one
+                // page cannot both have a footnote `#1`.
+                Event::FootnoteReference(name) => {
+                    let (id, number) = self.footnote(&name);
+                    out.push(Event::Html(
+                        format!("<sup class=\"footnote-reference\"><a href=\"#{id}\">{number}</a></sup>").into(),
+                    ));
+                }
+                Event::Start(Tag::FootnoteDefinition(name)) => {
+                    let (id, number) = self.footnote(&name);
+                    out.push(Event::Html(
+                        format!("<div class=\"footnote-definition\" id=\"{id}\"><sup class=\"footnote-definition-label\">{number}</sup>").into(),
+                    ));
+                }
+                Event::End(TagEnd::FootnoteDefinition) => out.push(Event::Html("</div>\n".into())),
                 Event::TaskListMarker(done) => {
                     let label = if done { "done" } else { "to do" };
                     let checked = if done { " checked" } else { "" };
@@ -463,6 +493,17 @@ impl State<'_> {
                 other => out.push(other),
             }
         }
+    }
+
+    fn footnote(&mut self, name: &str) -> (String, usize) {
+        let next = self.footnotes.len() + 1;
+        let number = *self.footnotes.entry(name.to_owned()).or_insert(next);
+        let mut id = String::from("fn-");
+        if let Some(prefix) = &self.opts.id_prefix {
+            id.push_str(prefix);
+        }
+        escape_attr_into(&slugify(name), &mut id);
+        (id, number)
     }
 
     /// Records a site link; its range is that of the destination as written
@@ -544,7 +585,7 @@ mod tests {
             text,
             &ParseOptions {
                 allow_html: true,
-                id_prefix: None,
+                ..ParseOptions::default()
             },
         );
         let targets = parsed
@@ -611,10 +652,7 @@ mod tests {
 
     #[test]
     fn raw_html_can_be_escaped() {
-        let opts = ParseOptions {
-            allow_html: false,
-            id_prefix: None,
-        };
+        let opts = ParseOptions::default();
         let parsed = parse("<script>alert(1)</script>\n\nHi <b>x</b>", &opts);
         let out = parsed.resolve(vec![]).html_for("./");
         assert!(!out.contains("<script>"), "{out}");
@@ -637,6 +675,28 @@ mod tests {
         let out = html("a\0h0\0b [x](@page:p)");
         assert!(out.contains('\u{FFFD}'), "{out}");
         assert!(out.contains("resolved/page_p"), "{out}");
+    }
+
+    #[test]
+    fn footnotes_and_headings_keep_out_of_each_others_ids() {
+        let opts = ParseOptions {
+            allow_html: true,
+            id_prefix: Some("topic-".into()),
+            page_body: false,
+        };
+        let out = parse("Text[^a].\n\n[^a]: Note.\n", &opts)
+            .resolve(vec![])
+            .html_for("./");
+        assert!(out.contains("<a href=\"#fn-topic-a\">1</a>"), "{out}");
+        assert!(out.contains("id=\"fn-topic-a\""), "{out}");
+        let body = ParseOptions {
+            allow_html: true,
+            id_prefix: None,
+            page_body: true,
+        };
+        let parsed = parse("# Main\n\n## Referenced by\n", &body);
+        let ids: Vec<_> = parsed.headings.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["main-1", "referenced-by-1"]);
     }
 
     #[test]

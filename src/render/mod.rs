@@ -520,20 +520,28 @@ fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
                 next: Option<context::Link<'a>>,
             }
             // Previous and next run through the whole roadmap, across phases.
-            let order: Vec<NodeId> = site.roadmaps[r]
-                .phases
-                .iter()
-                .enumerate()
-                .flat_map(|(p, phase)| (0..phase.topics.len()).map(move |t| NodeId::Topic(r, p, t)))
-                .collect();
-            let here = order.iter().position(|&n| n == NodeId::Topic(r, p, t)).unwrap_or(0);
+            let phases = &site.roadmaps[r].phases;
+            let previous = match t.checked_sub(1) {
+                Some(before) => Some(NodeId::Topic(r, p, before)),
+                None => (0..p)
+                    .rev()
+                    .find(|&q| !phases[q].topics.is_empty())
+                    .map(|q| NodeId::Topic(r, q, phases[q].topics.len() - 1)),
+            };
+            let next = if t + 1 < phases[p].topics.len() {
+                Some(NodeId::Topic(r, p, t + 1))
+            } else {
+                (p + 1..phases.len())
+                    .find(|&q| !phases[q].topics.is_empty())
+                    .map(|q| NodeId::Topic(r, q, 0))
+            };
             Box::new(TopicPage {
                 roadmap: ctx.link(NodeId::Roadmap(r)),
                 phase: ctx.link(NodeId::Phase(r, p)),
                 phase_number: site.phase(r, p).number,
                 topic: ctx.topic_full(r, p, t),
-                previous: here.checked_sub(1).map(|i| ctx.link(order[i])),
-                next: order.get(here + 1).map(|&n| ctx.link(n)),
+                previous: previous.map(|n| ctx.link(n)),
+                next: next.map(|n| ctx.link(n)),
             })
         }
         Job::Doc(node) => {
