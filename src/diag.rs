@@ -56,10 +56,6 @@ impl SourceFile {
             .nth(col.saturating_sub(1))
             .map_or(start + line_end, |(i, _)| start + i)
     }
-
-    pub fn line_count(&self) -> usize {
-        self.line_starts.len()
-    }
 }
 
 /// Every file read during a run, so diagnostics can quote them.
@@ -255,15 +251,6 @@ impl Diagnostics {
         for diagnostic in &self.items {
             render(diagnostic, sources, &mut stderr);
         }
-    }
-
-    /// The same report as [`Diagnostics::emit`], without colour, as a string.
-    pub fn to_text(&self, sources: &SourceMap) -> String {
-        let mut buffer = termcolor::NoColor::new(Vec::new());
-        for diagnostic in &self.items {
-            render(diagnostic, sources, &mut buffer);
-        }
-        String::from_utf8_lossy(&buffer.into_inner()).into_owned()
     }
 }
 

@@ -2,11 +2,9 @@
 //! folder next to the output and swaps it in only when everything
 //! succeeded, so a failed build leaves the previous site untouched.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Mutex;
 
 /// A destination for rendered files. Paths are relative to the output root
 /// and come from the site model, never from a request.
@@ -81,34 +79,6 @@ impl Sink for StagedDir {
             fs::create_dir_all(parent)?;
         }
         fs::copy(from, full).map(|_| ())
-    }
-}
-
-/// Keeps rendered files in memory: for `check`, and for the preview server.
-#[derive(Default)]
-pub struct MemorySink {
-    files: Mutex<BTreeMap<PathBuf, Vec<u8>>>,
-}
-
-impl MemorySink {
-    pub fn into_files(self) -> BTreeMap<PathBuf, Vec<u8>> {
-        self.files.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-impl Sink for MemorySink {
-    fn write(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
-        let path = checked(path)?;
-        self.files
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(path.to_path_buf(), bytes.to_vec());
-        Ok(())
-    }
-
-    fn copy(&self, path: &Path, from: &Path) -> io::Result<()> {
-        let bytes = fs::read(from)?;
-        self.write(path, &bytes)
     }
 }
 
@@ -229,7 +199,8 @@ mod tests {
 
     #[test]
     fn sinks_refuse_escaping_paths() {
-        let sink = MemorySink::default();
+        let dir = tempfile::tempdir().unwrap();
+        let sink = StagedDir::new(&dir.path().join("out")).unwrap();
         assert!(sink.write(Path::new("../x"), b"").is_err());
         assert!(sink.write(Path::new("/etc/x"), b"").is_err());
         assert!(sink.write(Path::new("ok/x"), b"").is_ok());

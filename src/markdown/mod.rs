@@ -134,10 +134,6 @@ impl Markdown {
         out.push_str(rest);
         out
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.html.trim().is_empty()
-    }
 }
 
 /// GitHub-style slug of a heading or tag: lowercase, spaces to `-`,
@@ -200,14 +196,6 @@ impl Cache {
             .into_iter()
             .map(|(_, parsed)| Arc::unwrap_or_clone(parsed))
             .collect()
-    }
-
-    pub fn len(&self) -> usize {
-        self.entries.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
     }
 }
 

@@ -17,7 +17,7 @@ use crate::diag::{Diagnostic, SourceMap};
 use crate::model::{NodeId, Site, SitePath};
 use crate::output::Sink;
 use context::{Crumb, Ctx, Meta};
-pub use theme::{Theme, builtin_static, builtin_template_names};
+pub use theme::{Theme, builtin_static};
 
 /// What one render did, for the summary line.
 #[derive(Debug, Default, Clone, Copy)]

@@ -108,10 +108,6 @@ impl Theme {
         diagnostic
     }
 
-    pub fn has(&self, name: &str) -> bool {
-        self.tera.contains_template(name)
-    }
-
     /// Changes when the template or anything it extends or includes changes.
     pub fn fingerprint(&self, name: &str) -> u64 {
         self.fingerprints.get(name).copied().unwrap_or_default()
@@ -205,11 +201,6 @@ fn files_of(dir: &'static Dir<'static>) -> impl Iterator<Item = (String, &'stati
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out.into_iter()
-}
-
-/// The built-in templates, for `waymark init` and for tests.
-pub fn builtin_template_names() -> Vec<String> {
-    builtin_templates().map(|(name, _)| name).collect()
 }
 
 #[cfg(test)]

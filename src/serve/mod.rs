@@ -13,9 +13,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::output::{Sink, StagedDir, refuse_output};
 use crate::resolve::Options;
-pub use http::site_key;
 use session::{Changes, Content, Outcome, Session};
-pub use watcher::{Change, classify};
+use watcher::classify;
 
 pub struct ServeOptions {
     pub root: PathBuf,
