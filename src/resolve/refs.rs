@@ -162,6 +162,12 @@ impl<'a> Index<'a> {
 
     /// Resolves a reference as written after `@`: `topic:ml/linear-algebra#x`, `/articles/a.md`.
     pub fn resolve(&self, reference: &str) -> Result<Resolved, RefError> {
+        self.resolve_with(reference, true)
+    }
+
+    /// `hints: false` skips the search for a close name, which is costly and
+    /// wasted on references into files that failed to load.
+    fn resolve_with(&self, reference: &str, hints: bool) -> Result<Resolved, RefError> {
         let (target, fragment) = match reference.split_once('#') {
             Some((target, fragment)) => (target, Some(fragment)),
             None => (reference, None),
@@ -200,7 +206,7 @@ impl<'a> Index<'a> {
                     ),
                 });
             };
-            self.named(kind, name, reference)?
+            self.named(kind, name, reference, hints)?
         };
         match fragment {
             None => Ok(Resolved::Node(node, None)),
@@ -233,9 +239,14 @@ impl<'a> Index<'a> {
         }
     }
 
-    fn named(&self, kind: &str, name: &str, reference: &str) -> Result<NodeId, RefError> {
-        let unknown = |names: Vec<String>, what: &str| {
-            let hint = crate::diag::closest(name, names.iter().map(String::as_str))
+    fn named(&self, kind: &str, name: &str, reference: &str, hints: bool) -> Result<NodeId, RefError> {
+        let unknown = |names: &dyn Fn() -> Vec<String>, what: &str| {
+            let hint = hints
+                .then(|| {
+                    let names = names();
+                    crate::diag::closest(name, names.iter().map(String::as_str)).map(str::to_owned)
+                })
+                .flatten()
                 .map(|best| format!("did you mean `@{kind}:{best}`?"));
             RefError {
                 message: format!("`@{reference}` points to no {what}: there is no {what} `{name}`"),
@@ -247,17 +258,17 @@ impl<'a> Index<'a> {
                 .roadmaps
                 .get(name)
                 .map(|&r| NodeId::Roadmap(r))
-                .ok_or_else(|| unknown(self.roadmaps.keys().map(|k| k.to_string()).collect(), "roadmap")),
+                .ok_or_else(|| unknown(&|| self.roadmaps.keys().map(|k| k.to_string()).collect(), "roadmap")),
             "article" => self
                 .articles
                 .get(name)
                 .copied()
-                .ok_or_else(|| unknown(self.articles.keys().map(|k| k.to_string()).collect(), "article")),
+                .ok_or_else(|| unknown(&|| self.articles.keys().map(|k| k.to_string()).collect(), "article")),
             "page" => self
                 .pages
                 .get(name)
                 .copied()
-                .ok_or_else(|| unknown(self.pages.keys().map(|k| k.to_string()).collect(), "page")),
+                .ok_or_else(|| unknown(&|| self.pages.keys().map(|k| k.to_string()).collect(), "page")),
             "phase" | "topic" => {
                 let (qualified, short) = if kind == "phase" {
                     (&self.phases, &self.phases_short)
@@ -274,7 +285,7 @@ impl<'a> Index<'a> {
                     Some((roadmap, id)) => qualified
                         .get(&(roadmap, id))
                         .copied()
-                        .ok_or_else(|| unknown(all_names(), kind)),
+                        .ok_or_else(|| unknown(&all_names, kind)),
                     None => match short.get(name).map(Vec::as_slice) {
                         Some([only]) => Ok(*only),
                         Some(many) => {
@@ -295,7 +306,7 @@ impl<'a> Index<'a> {
                                 hint: Some(format!("write one of {}", forms.join(", "))),
                             })
                         }
-                        None => Err(unknown(all_names(), kind)),
+                        None => Err(unknown(&all_names, kind)),
                     },
                 }
             }
@@ -450,7 +461,7 @@ pub fn resolve_all(
                     });
                     continue;
                 }
-                match index.resolve(&link.dest) {
+                match index.resolve_with(&link.dest, false) {
                     Ok(resolved) => {
                         let (target, node) = index.link_target(&resolved, link);
                         targets.push(target);
@@ -469,6 +480,8 @@ pub fn resolve_all(
                         if let Some(None) = explanation {
                             continue; // the file it points into failed to load: already reported
                         }
+                        // Again, with the search for a close name this time.
+                        let err = index.resolve(&link.dest).err().unwrap_or(err);
                         let span = input.origin.span_within(map, input.text, link.range.clone());
                         let mut diagnostic = Diagnostic::error(err.message).with_span(span);
                         if let Some(Some(hint)) = explanation {
