@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 
 use crate::diag::{Diagnostic, Diagnostics, SourceMap};
 use crate::linkcheck::{LinkCheckSink, SourceIndex};
-use crate::model::NodeId;
 use crate::model::Site;
 use crate::output::{Sink, StagedDir, refuse_output};
 use crate::render::{self, Stats, Theme};
@@ -99,6 +98,22 @@ fn finish(mut loaded: Loaded, stats: Option<Stats>, started: Instant) -> Report 
     }
 }
 
+/// A command given a folder that is not a waymark site is wrong usage.
+pub fn require_site(root: &Path) -> Result<(), UsageError> {
+    if root.join("site.yaml").is_file() {
+        return Ok(());
+    }
+    let shown = root.display().to_string();
+    let shown = if shown.is_empty() || shown == "." {
+        "the current folder".to_owned()
+    } else {
+        shown
+    };
+    Err(UsageError(format!(
+        "no site.yaml in {shown}: is this a waymark site? (`waymark init DIR` makes one)"
+    )))
+}
+
 pub struct BuildOptions {
     pub root: PathBuf,
     pub output: PathBuf,
@@ -109,6 +124,7 @@ pub struct BuildOptions {
 /// when everything succeeded.
 pub fn build(opts: &BuildOptions) -> Result<Report, UsageError> {
     let started = Instant::now();
+    require_site(&opts.root)?;
     if let Some(reason) = refuse_output(&opts.root, &opts.output) {
         return Err(UsageError(format!(
             "refusing to build into {}: {reason}",
@@ -150,11 +166,12 @@ pub fn build(opts: &BuildOptions) -> Result<Report, UsageError> {
 
 /// `waymark check`: everything `build` validates, plus every internal link
 /// of the rendered pages; renders in memory and writes nothing.
-pub fn check(root: &Path, opts: &Options) -> Report {
+pub fn check(root: &Path, opts: &Options) -> Result<Report, UsageError> {
+    require_site(root)?;
     let started = Instant::now();
     let mut loaded = load(root, opts, None);
     let Some(base_url) = loaded.site.as_ref().map(|s| s.config.base_url.clone()) else {
-        return finish(loaded, None, started);
+        return Ok(finish(loaded, None, started));
     };
     let sink = LinkCheckSink::new(base_url);
     let stats = render_into(&mut loaded, &sink);
@@ -163,7 +180,7 @@ pub fn check(root: &Path, opts: &Options) -> Report {
         let broken = sink.report(|file| sources.get(file).cloned());
         loaded.diagnostics.extend(broken);
     }
-    finish(loaded, stats, started)
+    Ok(finish(loaded, stats, started))
 }
 
 /// Which source file made each output page, for link-check messages.
@@ -172,15 +189,8 @@ fn output_sources(loaded: &Loaded) -> SourceIndex {
     let Some(site) = &loaded.site else { return sources };
     let map = &loaded.sources.map;
     for node in site.nodes() {
-        let file = match node {
-            NodeId::Roadmap(r) => site.roadmaps[r].source,
-            NodeId::Phase(r, p) | NodeId::Topic(r, p, _) => site.phase(r, p).source,
-            NodeId::RoadmapPage(r, i) => site.roadmaps[r].pages[i].source,
-            NodeId::Article(i) => site.articles[i].source,
-            NodeId::Page(i) => site.pages[i].source,
-        };
         let output = site.path(node).output_file().to_string_lossy().replace('\\', "/");
-        sources.insert(output, map.get(file).path.display().to_string());
+        sources.insert(output, map.get(site.source(node)).path.display().to_string());
     }
     sources
 }

@@ -119,12 +119,12 @@ pub fn main() -> ExitCode {
                 Err(usage) => usage_error(&usage.0),
             }
         }
-        Command::Check { root, drafts } => {
-            let report = build::check(&root, &Options { drafts, base_url: None });
-            finish(&report, color, "", |stats| {
+        Command::Check { root, drafts } => match build::check(&root, &Options { drafts, base_url: None }) {
+            Ok(report) => finish(&report, color, "", |stats| {
                 format!("checked {} pages: no errors ({})", stats.pages, seconds(report.elapsed))
-            })
-        }
+            }),
+            Err(usage) => usage_error(&usage.0),
+        },
         Command::Serve {
             root,
             port,

@@ -186,3 +186,13 @@ fn a_topic_id_may_not_take_a_section_id_of_the_phase_page() {
         .assert_mentions("01-basics.yaml:3:9")
         .assert_mentions("the topic id `resources` is also the id of a section of the phase page");
 }
+
+#[test]
+fn a_folder_without_site_yaml_is_wrong_usage() {
+    let site = TestSite::empty();
+    for command in ["build", "check", "watch", "serve"] {
+        site.run(&[command, "--root", "nowhere"])
+            .assert_status(2)
+            .assert_mentions("no site.yaml in nowhere");
+    }
+}

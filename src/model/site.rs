@@ -238,6 +238,27 @@ impl Site {
         }
     }
 
+    /// The file a node comes from (a topic comes from its phase's file).
+    pub fn source(&self, node: NodeId) -> FileId {
+        match node {
+            NodeId::Roadmap(r) => self.roadmaps[r].source,
+            NodeId::Phase(r, p) | NodeId::Topic(r, p, _) => self.phase(r, p).source,
+            NodeId::RoadmapPage(r, i) => self.roadmaps[r].pages[i].source,
+            NodeId::Article(i) => self.articles[i].source,
+            NodeId::Page(i) => self.pages[i].source,
+        }
+    }
+
+    /// `roadmap/id` for a phase or topic, as `requires` writes it; the site
+    /// path for anything else.
+    pub fn qualified_id(&self, node: NodeId) -> String {
+        match node {
+            NodeId::Phase(r, p) => format!("{}/{}", self.roadmaps[r].id, self.phase(r, p).id),
+            NodeId::Topic(r, p, t) => format!("{}/{}", self.roadmaps[r].id, self.topic(r, p, t).id),
+            other => self.path(other).to_string(),
+        }
+    }
+
     /// What kind of page a node is, in words, for lists of links.
     pub fn kind(&self, node: NodeId) -> &'static str {
         match node {

@@ -211,15 +211,6 @@ struct PageJson<'a> {
     url: String,
 }
 
-/// `roadmap/id` for phases and topics, so other tools can follow `requires`.
-fn qualified(site: &Site, node: NodeId) -> String {
-    match node {
-        NodeId::Phase(r, p) => format!("{}/{}", site.roadmaps[r].id, site.phase(r, p).id),
-        NodeId::Topic(r, p, t) => format!("{}/{}", site.roadmaps[r].id, site.topic(r, p, t).id),
-        other => site.path(other).to_string(),
-    }
-}
-
 fn roadmap_json(site: &Site, r: usize) -> RoadmapJson<'_> {
     let base = site.config.base_url.as_str();
     let html = |md: Option<crate::model::MdId>| md.map(|id| site.md(id).html_for(base));
@@ -242,7 +233,7 @@ fn roadmap_json(site: &Site, r: usize) -> RoadmapJson<'_> {
                 url: url(&phase.path),
                 duration: phase.duration,
                 weekly_hours: phase.weekly_hours,
-                requires: phase.requires.iter().map(|&n| qualified(site, n)).collect(),
+                requires: phase.requires.iter().map(|&n| site.qualified_id(n)).collect(),
                 summary_html: html(phase.summary),
                 milestone_html: html(phase.milestone),
                 assessment_html: html(phase.assessment),
@@ -255,7 +246,7 @@ fn roadmap_json(site: &Site, r: usize) -> RoadmapJson<'_> {
                         url: url(&topic.path),
                         duration: topic.duration,
                         optional: topic.optional,
-                        requires: topic.requires.iter().map(|&n| qualified(site, n)).collect(),
+                        requires: topic.requires.iter().map(|&n| site.qualified_id(n)).collect(),
                         learn: &topic.learn,
                         summary_html: html(topic.summary),
                         why_html: html(topic.why),

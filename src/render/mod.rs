@@ -296,16 +296,18 @@ fn render_page(
 
 /// The page being rendered and the file it comes from, for error messages.
 fn describe(site: &Site, sources: &SourceMap, job: Job, path: &SitePath) -> String {
-    let source = match job {
-        Job::Roadmap(r) => Some(site.roadmaps[r].source),
-        Job::Phase(r, p) | Job::Topic(r, p, _) => Some(site.phase(r, p).source),
-        Job::Doc(NodeId::Article(i)) => Some(site.articles[i].source),
-        Job::Doc(NodeId::Page(i)) => Some(site.pages[i].source),
-        Job::Doc(NodeId::RoadmapPage(r, i)) => Some(site.roadmaps[r].pages[i].source),
+    let node = match job {
+        Job::Roadmap(r) => Some(NodeId::Roadmap(r)),
+        Job::Phase(r, p) => Some(NodeId::Phase(r, p)),
+        Job::Topic(r, p, t) => Some(NodeId::Topic(r, p, t)),
+        Job::Doc(node) => Some(node),
         _ => None,
     };
-    match source {
-        Some(file) => format!("the page {path} (from {})", sources.get(file).path.display()),
+    match node {
+        Some(node) => format!(
+            "the page {path} (from {})",
+            sources.get(site.source(node)).path.display()
+        ),
         None => format!("the page {path}"),
     }
 }

@@ -183,45 +183,18 @@ pub fn check_collisions(site: &Site, sources: &Sources, diags: &mut Vec<Diagnost
     for name in GENERATED_FILES {
         claim(PathBuf::from(name), format!("waymark's generated {name}"), diags);
     }
-    let described = |node: NodeId, file| {
-        format!(
+    for node in site.nodes() {
+        let who = format!(
             "{} `{}` ({})",
             site.kind(node),
             site.title(node),
-            sources.map.get(file).path.display()
-        )
-    };
-    for (r, roadmap) in site.roadmaps.iter().enumerate() {
-        claim(
-            roadmap.path.output_file(),
-            described(NodeId::Roadmap(r), roadmap.source),
-            diags,
+            sources.map.get(site.source(node)).path.display()
         );
-        claim(
-            PathBuf::from(format!("{}roadmap.json", roadmap.path.as_str())),
-            format!("the generated roadmap.json of `{}`", roadmap.id),
-            diags,
-        );
-        for (p, phase) in roadmap.phases.iter().enumerate() {
-            claim(
-                phase.path.output_file(),
-                described(NodeId::Phase(r, p), phase.source),
-                diags,
-            );
-        }
-        for (i, page) in roadmap.pages.iter().enumerate() {
-            claim(
-                page.path.output_file(),
-                described(NodeId::RoadmapPage(r, i), page.source),
-                diags,
-            );
-        }
+        claim(site.path(node).output_file(), who, diags);
     }
-    for (i, doc) in site.articles.iter().enumerate() {
-        claim(doc.path.output_file(), described(NodeId::Article(i), doc.source), diags);
-    }
-    for (i, doc) in site.pages.iter().enumerate() {
-        claim(doc.path.output_file(), described(NodeId::Page(i), doc.source), diags);
+    for roadmap in &site.roadmaps {
+        let json = PathBuf::from(format!("{}roadmap.json", roadmap.path.as_str()));
+        claim(json, format!("the generated roadmap.json of `{}`", roadmap.id), diags);
     }
     for tag in &site.tags {
         claim(tag.path.output_file(), format!("the page of tag `{}`", tag.name), diags);

@@ -131,14 +131,6 @@ fn lookup(site: &Site, owner: NodeId, entry: &str) -> Result<NodeId, LookupError
     ))
 }
 
-fn qualified(site: &Site, node: NodeId) -> String {
-    match node {
-        NodeId::Phase(r, p) => format!("{}/{}", site.roadmaps[r].id, site.phase(r, p).id),
-        NodeId::Topic(r, p, t) => format!("{}/{}", site.roadmaps[r].id, site.topic(r, p, t).id),
-        other => site.title(other).to_owned(),
-    }
-}
-
 /// Reports every loop of requirements, spelled out member by member.
 fn report_cycles(site: &Site, edges: &[(NodeId, NodeId, Origin)], map: &SourceMap, diags: &mut Vec<Diagnostic>) {
     let mut next: HashMap<NodeId, Vec<(NodeId, &Origin)>> = HashMap::new();
@@ -181,8 +173,8 @@ fn report_cycles(site: &Site, edges: &[(NodeId, NodeId, Origin)], map: &SourceMa
                     let mut key = members.clone();
                     key.sort_unstable();
                     if reported.insert(key) {
-                        let mut names: Vec<String> = members.iter().map(|n| qualified(site, *n)).collect();
-                        names.push(qualified(site, target));
+                        let mut names: Vec<String> = members.iter().map(|n| site.qualified_id(*n)).collect();
+                        names.push(site.qualified_id(target));
                         let message = if members.len() == 1 {
                             format!("`{}` requires itself", names[0])
                         } else {

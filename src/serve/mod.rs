@@ -127,12 +127,7 @@ pub fn watch(opts: &WatchOptions) -> Result<(), Error> {
 
 /// The site root as an absolute path (file events carry absolute paths).
 fn check_root(root: &Path) -> Result<PathBuf, Error> {
-    if !root.join("site.yaml").is_file() {
-        return Err(Error::Usage(format!(
-            "no site.yaml in {}: is this a waymark site? (`waymark init DIR` makes one)",
-            display(root)
-        )));
-    }
+    crate::build::require_site(root).map_err(|e| Error::Usage(e.0))?;
     std::fs::canonicalize(root).map_err(|e| Error::Fatal(format!("cannot resolve {}: {e}", root.display())))
 }
 
