@@ -24,9 +24,14 @@ enum Command {
         /// The site's folder (holding site.yaml)
         #[arg(long, default_value = ".")]
         root: PathBuf,
-        /// Where to write the site; replaced only when the build succeeds
-        #[arg(long, default_value = "public")]
-        output: PathBuf,
+        /// Where to write the site (default: public/ in the site's folder);
+        /// replaced only when the build succeeds
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Write into a non-empty folder that waymark did not write, leaving
+        /// the files already there except those of the same name
+        #[arg(long)]
+        force: bool,
         /// Use this base URL instead of the one in site.yaml
         #[arg(long)]
         base_url: Option<String>,
@@ -65,8 +70,12 @@ enum Command {
     Watch {
         #[arg(long, default_value = ".")]
         root: PathBuf,
-        #[arg(long, default_value = "public")]
-        output: PathBuf,
+        /// Where to write the site (default: public/ in the site's folder)
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Write into a non-empty folder that waymark did not write
+        #[arg(long)]
+        force: bool,
         #[arg(long)]
         drafts: bool,
         /// Poll for changes instead of waiting for file system events
@@ -97,13 +106,15 @@ pub fn main() -> ExitCode {
         Command::Build {
             root,
             output,
+            force,
             base_url,
             drafts,
         } => {
-            // A relative --output is relative to the current folder, like any path argument.
+            let output = output_or_default(&root, output);
             let opts = BuildOptions {
                 root,
                 output,
+                force,
                 resolve: Options { drafts, base_url },
             };
             match build::build(&opts) {
@@ -143,11 +154,13 @@ pub fn main() -> ExitCode {
         Command::Watch {
             root,
             output,
+            force,
             drafts,
             poll,
         } => serve_result(crate::serve::watch(&crate::serve::WatchOptions {
+            output: output_or_default(&root, output),
             root,
-            output,
+            force,
             drafts,
             poll,
         })),
@@ -209,6 +222,13 @@ fn serve_result(result: Result<(), crate::serve::Error>) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The output folder: `public` inside the site's folder unless given, as
+/// Zola's `output_dir` and Hugo's `publishDir`. A relative `--output` is
+/// relative to the current folder, like any path argument.
+fn output_or_default(root: &std::path::Path, output: Option<PathBuf>) -> PathBuf {
+    output.unwrap_or_else(|| root.join("public"))
 }
 
 fn usage_error(message: &str) -> ExitCode {
