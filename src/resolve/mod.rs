@@ -113,6 +113,14 @@ pub fn resolve(
                 .diags
                 .push(Diagnostic::warning(warning.message.clone()).with_span(span));
         }
+        for error in &parsed.errors {
+            let span = input.origin.span_within(builder.map, input.text, error.range.clone());
+            builder
+                .diags
+                .push(Diagnostic::error(error.message.clone()).with_span(span).with_hint(
+                "write the link as an https:// address, or set markdown.allow_html: true if every author is trusted",
+            ));
+        }
     }
 
     let mut site = Site {
