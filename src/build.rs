@@ -55,6 +55,7 @@ pub fn load(root: &Path, opts: &Options, cache: Option<&mut crate::markdown::Cac
     stage("load", started);
     let started = Instant::now();
     let site = resolve::resolve(&sources, opts, cache, &mut diagnostics);
+    diagnostics.extend(render::stray_overrides(&sources.templates));
     stage("resolve", started);
     Loaded {
         sources,
@@ -100,7 +101,7 @@ fn finish(mut loaded: Loaded, stats: Option<Stats>, started: Instant) -> Report 
 
 /// A command given a folder that is not a waymark site is wrong usage.
 pub fn require_site(root: &Path) -> Result<(), UsageError> {
-    if root.join("site.yaml").is_file() {
+    if crate::source::config_file(root).is_some() {
         return Ok(());
     }
     let shown = root.display().to_string();

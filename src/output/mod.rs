@@ -48,7 +48,7 @@ fn refuse_sources(root: &Path, output: &Path) -> Option<String> {
     if root.starts_with(&output) {
         return Some("the output folder cannot be a parent of the site root: building would replace the site".into());
     }
-    for source in ["content", "templates", "static", "site.yaml"] {
+    for source in ["content", "templates", "static", "site.yaml", "site.yml"] {
         let source_path = root.join(source);
         if output == source_path || output.starts_with(&source_path) {
             return Some(format!(

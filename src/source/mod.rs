@@ -85,13 +85,21 @@ enum Role {
     Misplaced,
 }
 
+/// The site's settings file, as Zola and Hugo users spell YAML either way.
+pub const CONFIG_NAMES: [&str; 2] = ["site.yaml", "site.yml"];
+
+/// Which of [`CONFIG_NAMES`] the site has (`site.yaml` when both).
+pub fn config_file(root: &Path) -> Option<&'static str> {
+    CONFIG_NAMES.into_iter().find(|name| root.join(name).is_file())
+}
+
 fn classify(relative: &Path) -> Role {
     let parts: Vec<&str> = relative.iter().filter_map(|p| p.to_str()).collect();
     let ext = relative.extension().and_then(|e| e.to_str()).unwrap_or("");
     let stem = || relative.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_owned();
     match (parts.as_slice(), ext) {
-        (["roadmaps", roadmap, "roadmap.yaml"], _) => Role::Roadmap((*roadmap).to_owned()),
-        (["roadmaps", roadmap, "phases", _], "yaml") => Role::Phase((*roadmap).to_owned(), stem()),
+        (["roadmaps", roadmap, "roadmap.yaml" | "roadmap.yml"], _) => Role::Roadmap((*roadmap).to_owned()),
+        (["roadmaps", roadmap, "phases", _], "yaml" | "yml") => Role::Phase((*roadmap).to_owned(), stem()),
         (["roadmaps", roadmap, _], "md") => Role::RoadmapPage((*roadmap).to_owned(), stem()),
         (["articles", _], "md") => Role::Article(stem()),
         (["pages", _], "md") => Role::Page(stem()),
@@ -119,16 +127,24 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Sources {
         ..Sources::default()
     };
 
-    let config_path = root.join("site.yaml");
-    if !config_path.is_file() {
-        diags.push(
+    match config_file(root) {
+        None => diags.push(
             Diagnostic::error(format!("no site.yaml in {}", display_dir(root)))
-                .with_hint("is this a waymark site? `waymark init DIR` makes a new one"),
-        );
-    } else {
-        let bytes = std::fs::read(&config_path);
-        if let Some(file) = register(bytes, &config_path, "site.yaml".into(), &mut sources.map, diags) {
-            sources.config = parse_yaml(file, &sources.map, diags);
+                .with_hint("is this a waymark site? `waymark init DIR` makes one"),
+        ),
+        Some(name) => {
+            if CONFIG_NAMES.iter().all(|n| root.join(n).is_file()) {
+                diags.push(
+                    Diagnostic::error("the site has both site.yaml and site.yml; waymark reads site.yaml")
+                        .with_path(PathBuf::from(CONFIG_NAMES[1]))
+                        .with_hint("keep one of them"),
+                );
+            }
+            let config_path = root.join(name);
+            let bytes = std::fs::read(&config_path);
+            if let Some(file) = register(bytes, &config_path, name.into(), &mut sources.map, diags) {
+                sources.config = parse_yaml(file, &sources.map, diags);
+            }
         }
     }
 
@@ -190,6 +206,17 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Sources {
         match role {
             Role::Roadmap(name) => {
                 let dir = roadmap_dir(&mut sources.roadmaps, &name, &content);
+                if let (Some(first), Some(second)) = (&dir.roadmap, &roadmap) {
+                    diags.push(
+                        Diagnostic::error(format!(
+                            "roadmap `{name}` has two overview files: {} and this one",
+                            sources.map.get(first.file).path.display()
+                        ))
+                        .with_span(Span::at(second.file, 0))
+                        .with_hint("keep either roadmap.yaml or roadmap.yml"),
+                    );
+                    continue;
+                }
                 dir.incomplete |= roadmap.is_none();
                 dir.roadmap = roadmap;
             }
