@@ -361,15 +361,16 @@ fn arrow(out: &mut String, x: f64, y: f64, dx: f64, dy: f64) {
 
 fn external_node(ext: &External, x: f64, y: f64, w: f64) -> Node {
     let what = if ext.is_phase { "phase" } else { "topic" };
-    let text = format!("needs {} ({}) ↗", ext.title, ext.roadmap);
+    // The roadmap's name is in the accessible name and tooltip; the box keeps to the title.
+    let lines = wrap(&format!("needs {} ↗", ext.title), w - 16.0, EXT_SIZE, 2);
     Node {
         kind: Kind::External,
         end: None,
         x,
         y,
         w,
-        h: 24.0,
-        lines: wrap(&text, w - 16.0, EXT_SIZE, 1),
+        h: 9.0 + 15.0 * lines.len() as f64,
+        lines,
         meta: Vec::new(),
         label: format!("Requires the {what} {}, in the roadmap {}", ext.title, ext.roadmap),
         href: ext.href.clone(),
@@ -464,8 +465,9 @@ fn narrow(graph: &Graph) -> Scene {
         y += node.h + 8.0;
         nodes.push(node);
         for ext in &phase.external {
-            nodes.push(external_node(ext, box_x, y, right - box_x));
-            y += 30.0;
+            let node = external_node(ext, box_x, y, right - box_x);
+            y += node.h + 6.0;
+            nodes.push(node);
         }
         for t in 0..phase.topics.len() {
             let node = topic_node(graph, p, t, (box_x, y, right - box_x), TOPIC_SIZE, 3);
@@ -575,8 +577,9 @@ fn wide(graph: &Graph) -> Scene {
         let mut y = top + head_h + 12.0;
         nodes.push(head);
         for ext in &graph.phases[p].external {
-            nodes.push(external_node(ext, x, y, box_w));
-            y += 30.0;
+            let node = external_node(ext, x, y, box_w);
+            y += node.h + 6.0;
+            nodes.push(node);
         }
         for t in 0..graph.phases[p].topics.len() {
             let node = topic_node(graph, p, t, (x, y, box_w), WIDE_TOPIC_SIZE, 4);
