@@ -146,9 +146,58 @@ fn built_in_overviews_draw_every_phase_and_topic_and_honest_totals() {
         for svg in &timelines {
             assert_eq!(svg.matches("class=\"wm-bar\"").count(), finite + 1, "{id}");
         }
+        // Arrows: every `requires` in this roadmap except the previous phase
+        // and the topic just above; requires on another roadmap are links instead.
+        let yamls: Vec<serde_yaml::Value> = phase_files
+            .iter()
+            .map(|f| serde_yaml::from_str(&fs::read_to_string(f).unwrap()).unwrap())
+            .collect();
+        let mut expected_edges = 0;
+        let mut external = 0;
+        for (p, yaml) in yamls.iter().enumerate() {
+            let previous_phase = p.checked_sub(1).map(|q| {
+                phase_files[q]
+                    .file_stem()
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .split_once('-')
+                    .unwrap()
+                    .1
+                    .to_owned()
+            });
+            for req in yaml["requires"].as_sequence().into_iter().flatten() {
+                let req = req.as_str().unwrap();
+                if req.contains('/') {
+                    external += 1;
+                } else if Some(req) != previous_phase.as_deref() {
+                    expected_edges += 1;
+                }
+            }
+            let topics = yaml["topics"].as_sequence().unwrap();
+            for (t, topic) in topics.iter().enumerate() {
+                for req in topic["requires"].as_sequence().into_iter().flatten() {
+                    let req = req.as_str().unwrap();
+                    let just_above = t > 0 && topics[t - 1]["id"].as_str() == Some(req);
+                    if req.contains('/') {
+                        external += 1;
+                    } else if !just_above {
+                        expected_edges += 1;
+                    }
+                }
+            }
+        }
+        for svg in &diagrams {
+            assert_eq!(svg.matches("class=\"wm-edge\"").count(), expected_edges, "{id}");
+            assert_eq!(svg.matches("class=\"wm-node wm-ext\"").count(), external, "{id}");
+        }
         roadmaps += 1;
     }
     assert_eq!(roadmaps, 3);
+    let fast = fs::read_to_string(site.path("out/roadmaps/ml-fast-track/index.html")).unwrap();
+    assert!(fast.contains(
+        "class=\"wm-node wm-ext\" href=\"../../roadmaps/machine-learning/classical-ml/model-evaluation/\" data-topic=\"machine-learning/model-evaluation\""
+    ));
     // Home cards carry the small version, a link per phase.
     let home = fs::read_to_string(site.path("out/index.html")).unwrap();
     let minis = svgs(&home, "wm-mini");

@@ -255,7 +255,7 @@ const TOPIC_SIZE: f64 = 13.5;
 const EXT_SIZE: f64 = 12.0;
 /// Columns are narrow: the wide variant's text is a little smaller (see style.css).
 const WIDE_TOPIC_SIZE: f64 = 12.5;
-const WIDE_PHASE_SIZE: f64 = 14.0;
+const WIDE_PHASE_SIZE: f64 = 13.0;
 
 impl Node {
     fn svg(&self, out: &mut String) {
@@ -693,6 +693,9 @@ fn wide(graph: &Graph) -> Scene {
 
 /// The overview's diagram: the wide and the narrow variant (CSS shows one).
 pub fn overview(graph: &Graph) -> String {
+    if graph.phases.is_empty() {
+        return String::new();
+    }
     let label = graph.label();
     format!("{}{}", wide(graph).svg(&label), narrow(graph).svg(&label))
 }
@@ -701,6 +704,9 @@ pub fn overview(graph: &Graph) -> String {
 /// topic under each. Phases are links; topic dots carry their progress key.
 pub fn mini(graph: &Graph) -> String {
     let n = graph.phases.len();
+    if n == 0 {
+        return String::new();
+    }
     let step = if n > 1 { (272.0 / (n - 1) as f64).min(64.0) } else { 0.0 };
     let width = (28.0 + step * n.saturating_sub(1) as f64).max(60.0);
     let rows = graph.phases.iter().map(|p| p.topics.len()).max().unwrap_or(0);
