@@ -203,6 +203,8 @@ impl<'a> Ctx<'a> {
 
     pub fn roadmap_card(&self, r: usize) -> RoadmapCard<'a> {
         let roadmap = &self.site.roadmaps[r];
+        // The same computation as the timeline's totals, so they agree.
+        let (duration, ongoing) = super::timeline::length(&roadmap.phases);
         RoadmapCard {
             id: roadmap.id.as_str(),
             title: &roadmap.title,
@@ -212,8 +214,8 @@ impl<'a> Ctx<'a> {
             audience: roadmap.audience.as_deref(),
             phase_count: roadmap.phases.len(),
             topic_count: roadmap.phases.iter().map(|p| p.topics.len()).sum(),
-            duration: Duration::total(roadmap.phases.iter().filter_map(|p| p.duration)),
-            ongoing: roadmap.phases.iter().any(|p| p.duration == Some(Duration::Ongoing)),
+            duration,
+            ongoing,
             extra: &roadmap.extra,
         }
     }

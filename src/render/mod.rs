@@ -3,8 +3,11 @@
 
 mod context;
 mod data;
+mod diagram;
 mod search;
+mod svg;
 mod theme;
+mod timeline;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -457,13 +460,24 @@ fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
     match job {
         Job::Home => {
             #[derive(Serialize)]
+            struct HomeCard<'a> {
+                #[serde(flatten)]
+                card: context::RoadmapCard<'a>,
+                diagram: String,
+            }
+            #[derive(Serialize)]
             struct Home<'a> {
-                roadmaps: Vec<context::RoadmapCard<'a>>,
+                roadmaps: Vec<HomeCard<'a>>,
                 articles: Vec<context::DocCard<'a>>,
                 article_count: usize,
             }
             Box::new(Home {
-                roadmaps: (0..site.roadmaps.len()).map(|r| ctx.roadmap_card(r)).collect(),
+                roadmaps: (0..site.roadmaps.len())
+                    .map(|r| HomeCard {
+                        card: ctx.roadmap_card(r),
+                        diagram: diagram::mini(&diagram::Graph::of(site, r, ctx.root)),
+                    })
+                    .collect(),
                 articles: (0..site.articles.len().min(6))
                     .map(|i| ctx.doc_card(NodeId::Article(i)))
                     .collect(),
@@ -478,9 +492,16 @@ fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
                 pages: Vec<context::Link<'a>>,
                 articles: Vec<context::DocCard<'a>>,
                 referenced_by: Vec<context::Link<'a>>,
+                diagram: String,
+                plan: timeline::Plan,
+                timeline: String,
             }
             let roadmap = &site.roadmaps[r];
+            let plan = timeline::Plan::of(&roadmap.phases);
             Box::new(Overview {
+                diagram: diagram::overview(&diagram::Graph::of(site, r, ctx.root)),
+                timeline: plan.svg(&roadmap.title),
+                plan,
                 roadmap: ctx.roadmap_card(r),
                 phases: (0..roadmap.phases.len()).map(|p| ctx.phase_card(r, p)).collect(),
                 pages: (0..roadmap.pages.len())
