@@ -3,6 +3,7 @@
 
 mod context;
 mod data;
+mod progress;
 mod search;
 mod theme;
 
@@ -461,8 +462,11 @@ fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
                 roadmaps: Vec<context::RoadmapCard<'a>>,
                 articles: Vec<context::DocCard<'a>>,
                 article_count: usize,
+                /// Each roadmap's topics, for progress on the cards.
+                progress: String,
             }
             Box::new(Home {
+                progress: progress::json(site, 0..site.roadmaps.len(), false),
                 roadmaps: (0..site.roadmaps.len()).map(|r| ctx.roadmap_card(r)).collect(),
                 articles: (0..site.articles.len().min(6))
                     .map(|i| ctx.doc_card(NodeId::Article(i)))
@@ -478,9 +482,12 @@ fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
                 pages: Vec<context::Link<'a>>,
                 articles: Vec<context::DocCard<'a>>,
                 referenced_by: Vec<context::Link<'a>>,
+                /// Phases' topics and topics' requirements, for progress and "next up".
+                progress: String,
             }
             let roadmap = &site.roadmaps[r];
             Box::new(Overview {
+                progress: progress::json(site, [r], true),
                 roadmap: ctx.roadmap_card(r),
                 phases: (0..roadmap.phases.len()).map(|p| ctx.phase_card(r, p)).collect(),
                 pages: (0..roadmap.pages.len())
