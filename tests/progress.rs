@@ -85,7 +85,7 @@ fn pages_carry_stable_progress_keys_and_no_controls() {
 }
 
 #[test]
-fn progress_works_in_a_real_browser() {
+fn progress_and_theme_work_in_a_real_browser() {
     if !require_browser() {
         return;
     }
@@ -177,4 +177,12 @@ fn progress_works_in_a_real_browser() {
         "{unlocked}"
     );
 
+    // The theme toggle switches to dark and stays after a reload.
+    let theme = &r["theme"];
+    assert_eq!(theme["pressedBefore"], "false");
+    assert_eq!(theme["attr"], "dark");
+    assert_eq!(theme["stored"], "dark");
+    assert_eq!(theme["pressedAfter"], "true");
+    assert_ne!(theme["before"], theme["after"], "{theme}");
+    assert_eq!(theme["after"], "rgb(17, 22, 29)");
 }

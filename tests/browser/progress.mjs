@@ -1,4 +1,4 @@
-// Progress tracking in a real browser, driven by the
+// Progress tracking and the theme toggle in a real browser, driven by the
 // keyboard where a learner would use it. Prints a JSON report for
 // tests/progress.rs to check.
 // usage: node progress.mjs SITE_DIR
@@ -16,6 +16,9 @@ try {
   const context = await browser.newContext({ acceptDownloads: true, colorScheme: "light" });
   const page = await context.newPage();
   page.on("pageerror", (e) => out.errors.push(String(e)));
+  // Turn on file-chooser interception now: turning it on as the import
+  // button is pressed races with the chooser opening.
+  page.on("filechooser", () => {});
   page.on("console", (m) => { if (m.type() === "error") out.errors.push(m.text()); });
 
   // Presses Tab until the focused element matches `selector` (at most `max` times).
@@ -106,7 +109,9 @@ try {
     total: await text(".page-head .progress-summary p"),
   };
 
-  await tabTo(".progress-tools button:nth-of-type(3)");
+  // Back one control from Reset: "Import and replace…".
+  await page.keyboard.press("Shift+Tab");
+  out.replaceFocused = await page.evaluate(() => document.activeElement.textContent);
   const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.keyboard.press("Enter")]);
   await chooser.setFiles(file);
   await page.waitForFunction(() => document.querySelectorAll(".topic-pills li[data-state]").length === 3);
@@ -119,6 +124,23 @@ try {
   await page.click(button("statistical-thinking", "done"));
   out.unlocked = await overview();
 
+  // Theme: the toggle persists across a reload, and sets the colours.
+  await page.goto(server.url);
+  const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  out.theme = { before: await bg(), pressedBefore: await page.$eval(".theme-toggle", (b) => b.getAttribute("aria-pressed")) };
+  await tabTo(".theme-toggle");
+  await page.keyboard.press("Enter");
+  await page.reload();
+  out.theme.after = await bg();
+  out.theme.attr = await page.evaluate(() => document.documentElement.getAttribute("data-theme"));
+  out.theme.stored = await page.evaluate(() => localStorage.getItem("waymark:theme"));
+  out.theme.pressedAfter = await page.$eval(".theme-toggle", (b) => b.getAttribute("aria-pressed"));
+  out.theme.code = await page.evaluate(() => {
+    const probe = document.createElement("pre");
+    probe.className = "hl-code";
+    document.body.appendChild(probe);
+    return getComputedStyle(probe).backgroundColor;
+  });
 } catch (e) {
   out.errors.push("test: " + (e && e.stack || e));
 } finally {
