@@ -89,6 +89,7 @@
     return c;
   }
   function summary(c) {
+    if (!c.done && !c.doing && !c.skipped) return "Not started: " + c.total + (c.total === 1 ? " topic" : " topics");
     var text = c.done + " of " + (c.total - c.skipped) + " topics done";
     if (c.doing) text += ", " + c.doing + " in progress";
     if (c.skipped) text += ", " + c.skipped + " skipped";
