@@ -4,6 +4,7 @@
 mod context;
 mod data;
 mod diagram;
+mod progress;
 mod search;
 mod svg;
 mod theme;
@@ -470,8 +471,11 @@ fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
                 roadmaps: Vec<HomeCard<'a>>,
                 articles: Vec<context::DocCard<'a>>,
                 article_count: usize,
+                /// Each roadmap's topics, for progress on the cards.
+                progress: String,
             }
             Box::new(Home {
+                progress: progress::json(site, 0..site.roadmaps.len(), false),
                 roadmaps: (0..site.roadmaps.len())
                     .map(|r| HomeCard {
                         card: ctx.roadmap_card(r),
@@ -495,6 +499,8 @@ fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
                 diagram: String,
                 plan: timeline::Plan,
                 timeline: String,
+                /// Phases' topics and topics' requirements, for progress and "next up".
+                progress: String,
             }
             let roadmap = &site.roadmaps[r];
             let plan = timeline::Plan::of(&roadmap.phases);
@@ -502,6 +508,7 @@ fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
                 diagram: diagram::overview(&diagram::Graph::of(site, r, ctx.root)),
                 timeline: plan.svg(&roadmap.title),
                 plan,
+                progress: progress::json(site, [r], true),
                 roadmap: ctx.roadmap_card(r),
                 phases: (0..roadmap.phases.len()).map(|p| ctx.phase_card(r, p)).collect(),
                 pages: (0..roadmap.pages.len())
