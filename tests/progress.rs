@@ -134,6 +134,13 @@ fn progress_and_theme_work_in_a_real_browser() {
         "{total}"
     );
     assert_eq!(overview["pills"].as_array().unwrap().len(), 3);
+    let marked = json!([
+        "machine-learning/math-check:done",
+        "machine-learning/python-fundamentals:done",
+        "machine-learning/statistical-thinking:doing"
+    ]);
+    assert_eq!(overview["diagram"], marked, "the overview's diagram shows the progress");
+    assert_eq!(r["homeDiagram"], marked, "the home card's diagram shows the progress");
     // Next up: the started prerequisite, not what still waits for it.
     let next: Vec<&str> = overview["nextUp"]
         .as_array()

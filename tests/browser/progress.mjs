@@ -81,6 +81,9 @@ try {
       phase: await text('.phase-item[data-phase="machine-learning/prerequisites"] .progress-summary p'),
       total: await text(".page-head .progress-summary p"),
       pills: await page.$$eval(".topic-pills li[data-state]", (els) => els.map((e) => e.dataset.topic + ":" + e.dataset.state)),
+      // The SVG diagram's nodes (both layouts), marked by the same script.
+      diagram: await page.$$eval("svg a[data-topic][data-state]", (els) =>
+        [...new Set(els.map((e) => e.getAttribute("data-topic") + ":" + e.getAttribute("data-state")))].sort()),
       nextUp: await page.$$eval(".next-up li", (els) => els.map((e) => e.textContent.trim())),
       nextUpLinks: await page.$$eval(".next-up li a", (els) => els.map((e) => e.getAttribute("href"))),
     };
@@ -89,6 +92,8 @@ try {
 
   await page.goto(server.url);
   out.home = await text('.roadmap-card[data-roadmap="machine-learning"] .progress-summary p');
+  out.homeDiagram = await page.$$eval('.roadmap-card[data-roadmap="machine-learning"] [data-topic][data-state]', (els) =>
+    [...new Set(els.filter((e) => e.closest("svg")).map((e) => e.getAttribute("data-topic") + ":" + e.getAttribute("data-state")))].sort());
 
   // Export (download), reset (confirm accepted), import (replace) restores it.
   await page.goto(server.url + ROAD);
