@@ -257,3 +257,17 @@ fn a_byte_order_mark_keeps_positions_right() {
         "did you mean `title`?",
     );
 }
+
+#[test]
+fn a_refused_topic_is_reported_once_not_again_where_it_is_named() {
+    let site = TestSite::minimal();
+    site.file(
+        PHASE,
+        "title: Basics\ntopics:\n  - id: Bad_Id\n    title: A\n  - id: b\n    title: B\n    requires: [Bad_Id, demo/Bad_Id]\n    summary: \"[x](@topic:Bad_Id)\"\n",
+    );
+    let run = site.build();
+    run.assert_status(1).assert_mentions("`Bad_Id` is not a valid id");
+    // The message and the source line it quotes; nothing else names it.
+    assert_eq!(run.stderr.matches("Bad_Id").count(), 2, "{}", run.stderr);
+    assert!(!run.stderr.contains("requires` names"), "{}", run.stderr);
+}

@@ -8,7 +8,7 @@ mod locate;
 mod refs;
 mod requires;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
@@ -78,6 +78,7 @@ pub fn resolve(
         inputs: Vec::new(),
         allow_html: true,
         pending_requires: Vec::new(),
+        refused_topics: HashSet::new(),
     };
     let config = builder.config(sources.config.as_ref()?, opts);
     builder.allow_html = config.allow_html;
@@ -135,7 +136,8 @@ pub fn resolve(
         assets: Vec::new(),
         static_files: Vec::new(),
     };
-    let scope = refs::Scope::new(sources, opts);
+    let mut scope = refs::Scope::new(sources, opts);
+    scope.refused_topics = std::mem::take(&mut builder.refused_topics);
     let (markdown, referenced_by) =
         refs::resolve_all(&site, &builder.inputs, parsed, &scope, sources, &mut builder.diags);
     site.markdown = markdown;
@@ -184,6 +186,8 @@ struct Builder<'s> {
     inputs: Vec<MdInput<'s>>,
     allow_html: bool,
     pending_requires: Vec<PendingRequires>,
+    /// `roadmap/id` of topics refused for their id, already reported.
+    refused_topics: HashSet<String>,
 }
 
 impl<'s> Builder<'s> {
@@ -462,9 +466,12 @@ impl<'s> Builder<'s> {
             for (i, raw_topic) in raw.topics.iter().enumerate() {
                 let topic_origin = origin.child(Step::Key("topics")).child(Step::Index(i));
                 let t = topics.len();
-                if let Some(topic) = self.topic(NodeId::Topic(r, p, t), raw_topic, &topic_origin, &path, &mut topic_ids)
-                {
-                    topics.push(topic);
+                match self.topic(NodeId::Topic(r, p, t), raw_topic, &topic_origin, &path, &mut topic_ids) {
+                    Some(topic) => topics.push(topic),
+                    // Reported once; what names it is not reported again.
+                    None => {
+                        self.refused_topics.insert(format!("{roadmap}/{}", raw_topic.id));
+                    }
                 }
             }
             let projects = raw

@@ -18,6 +18,8 @@ pub struct Scope {
     incomplete_roadmaps: HashSet<String>,
     broken_docs: HashSet<String>,
     excluded_drafts: HashSet<String>,
+    /// `roadmap/id` of topics refused for their id (already reported).
+    pub refused_topics: HashSet<String>,
 }
 
 impl Scope {
@@ -47,6 +49,7 @@ impl Scope {
             incomplete_roadmaps,
             broken_docs: sources.broken_docs.iter().cloned().collect(),
             excluded_drafts,
+            refused_topics: HashSet::new(),
         }
     }
 
@@ -342,6 +345,14 @@ impl<'a> Index<'a> {
             .unwrap_or(name)
             .trim_end_matches(".md");
         match kind {
+            "topic"
+                if scope
+                    .refused_topics
+                    .iter()
+                    .any(|t| t == name || t.rsplit('/').next() == Some(name)) =>
+            {
+                Some(None)
+            }
             "phase" | "topic" => {
                 let roadmap = name.split_once('/').map(|(r, _)| r);
                 scope.roadmap_incomplete(roadmap).then_some(None)

@@ -44,6 +44,15 @@ pub fn resolve(
                     if scope.roadmap_incomplete(roadmap.as_deref()) {
                         continue; // it may be in a file that failed to load
                     }
+                    let qualified = match (entry.contains('/'), owner) {
+                        (false, NodeId::Phase(r, _) | NodeId::Topic(r, _, _)) => {
+                            format!("{}/{entry}", site.roadmaps[r].id)
+                        }
+                        _ => entry.clone(),
+                    };
+                    if scope.refused_topics.contains(&qualified) {
+                        continue; // the topic's own id was reported
+                    }
                     let mut diagnostic = Diagnostic::error(message).with_span(origin.span(map));
                     if let Some(hint) = hint {
                         diagnostic = diagnostic.with_hint(hint);
