@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use crate::diag::{Diagnostic, Diagnostics, SourceMap};
 use crate::linkcheck::{LinkCheckSink, SourceIndex};
 use crate::model::Site;
-use crate::output::{Sink, StagedDir, refuse_output};
+use crate::output::{self, Sink};
 use crate::render::{self, Stats, Theme};
 use crate::resolve::{self, Options};
 use crate::source::{self, Sources};
@@ -55,6 +55,7 @@ pub fn load(root: &Path, opts: &Options, cache: Option<&mut crate::markdown::Cac
     stage("load", started);
     let started = Instant::now();
     let site = resolve::resolve(&sources, opts, cache, &mut diagnostics);
+    diagnostics.extend(render::stray_overrides(&sources.templates));
     stage("resolve", started);
     Loaded {
         sources,
@@ -100,7 +101,7 @@ fn finish(mut loaded: Loaded, stats: Option<Stats>, started: Instant) -> Report 
 
 /// A command given a folder that is not a waymark site is wrong usage.
 pub fn require_site(root: &Path) -> Result<(), UsageError> {
-    if root.join("site.yaml").is_file() {
+    if crate::source::config_file(root).is_some() {
         return Ok(());
     }
     let shown = root.display().to_string();
@@ -117,6 +118,8 @@ pub fn require_site(root: &Path) -> Result<(), UsageError> {
 pub struct BuildOptions {
     pub root: PathBuf,
     pub output: PathBuf,
+    /// Write into a folder that holds files waymark did not write.
+    pub force: bool,
     pub resolve: Options,
 }
 
@@ -125,17 +128,12 @@ pub struct BuildOptions {
 pub fn build(opts: &BuildOptions) -> Result<Report, UsageError> {
     let started = Instant::now();
     require_site(&opts.root)?;
-    if let Some(reason) = refuse_output(&opts.root, &opts.output) {
-        return Err(UsageError(format!(
-            "refusing to build into {}: {reason}",
-            opts.output.display()
-        )));
-    }
+    let out_dir = output::claim(&opts.root, &opts.output, opts.force).map_err(|refusal| UsageError(refusal.0))?;
     let mut loaded = load(&opts.root, &opts.resolve, None);
     if loaded.diagnostics.has_errors() {
         return Ok(finish(loaded, None, started));
     }
-    let staged = match StagedDir::new(&opts.output) {
+    let staged = match out_dir.stage() {
         Ok(staged) => staged,
         Err(err) => {
             loaded.diagnostics.push(Diagnostic::error(format!(
@@ -148,7 +146,7 @@ pub fn build(opts: &BuildOptions) -> Result<Report, UsageError> {
     let stats = render_into(&mut loaded, &staged);
     let started_commit = Instant::now();
     let stats = match stats {
-        Some(stats) => match staged.commit().inspect(|()| stage("commit", started_commit)) {
+        Some(stats) => match out_dir.commit(staged).inspect(|()| stage("commit", started_commit)) {
             Ok(()) => Some(stats),
             Err(err) => {
                 loaded.diagnostics.push(Diagnostic::error(format!(

@@ -26,9 +26,14 @@ enum Command {
         /// The site's folder (holding site.yaml)
         #[arg(long, default_value = ".")]
         root: PathBuf,
-        /// Where to write the site; replaced only when the build succeeds
-        #[arg(long, default_value = "public")]
-        output: PathBuf,
+        /// Where to write the site (default: public/ in the site's folder);
+        /// replaced only when the build succeeds
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Write into a non-empty folder that waymark did not write, leaving
+        /// the files already there except those of the same name
+        #[arg(long)]
+        force: bool,
         /// Use this base URL instead of the one in site.yaml
         #[arg(long)]
         base_url: Option<String>,
@@ -46,9 +51,15 @@ enum Command {
     Handouts {
         #[arg(long, default_value = ".")]
         root: PathBuf,
-        /// Where to write them; replaced only when everything succeeds
-        #[arg(long, default_value = "public")]
-        output: PathBuf,
+        /// Where to write them (default: print/ in the site's folder, so
+        /// that a built site in public/ stays as it is); replaced only when
+        /// everything succeeds
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Write into a non-empty folder that waymark did not write, leaving
+        /// the files already there except those of the same name
+        #[arg(long)]
+        force: bool,
         /// Also print each handout and booklet as PDF (needs Chromium)
         #[arg(long)]
         pdf: bool,
@@ -95,8 +106,12 @@ enum Command {
     Watch {
         #[arg(long, default_value = ".")]
         root: PathBuf,
-        #[arg(long, default_value = "public")]
-        output: PathBuf,
+        /// Where to write the site (default: public/ in the site's folder)
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Write into a non-empty folder that waymark did not write
+        #[arg(long)]
+        force: bool,
         #[arg(long)]
         drafts: bool,
         /// Poll for changes instead of waiting for file system events
@@ -127,13 +142,15 @@ pub fn main() -> ExitCode {
         Command::Build {
             root,
             output,
+            force,
             base_url,
             drafts,
             pdf,
             chrome,
         } if pdf => handouts(HandoutOptions {
+            output: output_or_default(&root, output),
             root,
-            output,
+            force,
             resolve: Options { drafts, base_url },
             selection: Selection::default(),
             pdf: Some(chrome),
@@ -142,14 +159,16 @@ pub fn main() -> ExitCode {
         Command::Build {
             root,
             output,
+            force,
             base_url,
             drafts,
             ..
         } => {
-            // A relative --output is relative to the current folder, like any path argument.
+            let output = output_or_default(&root, output);
             let opts = BuildOptions {
                 root,
                 output,
+                force,
                 resolve: Options { drafts, base_url },
             };
             match build::build(&opts) {
@@ -168,14 +187,16 @@ pub fn main() -> ExitCode {
         Command::Handouts {
             root,
             output,
+            force,
             pdf,
             chrome,
             roadmap,
             phase,
             drafts,
         } => handouts(HandoutOptions {
+            output: output.unwrap_or_else(|| root.join("print")),
             root,
-            output,
+            force,
             resolve: Options { drafts, base_url: None },
             selection: Selection { roadmap, phase },
             pdf: pdf.then_some(chrome),
@@ -205,11 +226,13 @@ pub fn main() -> ExitCode {
         Command::Watch {
             root,
             output,
+            force,
             drafts,
             poll,
         } => serve_result(crate::serve::watch(&crate::serve::WatchOptions {
+            output: output_or_default(&root, output),
             root,
-            output,
+            force,
             drafts,
             poll,
         })),
@@ -299,6 +322,13 @@ fn serve_result(result: Result<(), crate::serve::Error>) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The output folder: `public` inside the site's folder unless given, as
+/// Zola's `output_dir` and Hugo's `publishDir`. A relative `--output` is
+/// relative to the current folder, like any path argument.
+fn output_or_default(root: &std::path::Path, output: Option<PathBuf>) -> PathBuf {
+    output.unwrap_or_else(|| root.join("public"))
 }
 
 fn usage_error(message: &str) -> ExitCode {

@@ -3,7 +3,7 @@
 //! rendered HTML, so those written by hand in Markdown or in templates are
 //! checked as well as `@` references.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io;
 use std::path::Path;
 use std::sync::Mutex;
@@ -47,25 +47,37 @@ impl LinkCheckSink {
     /// first page it is on (and its source, via `source_of`) and how many others.
     pub fn report(self, source_of: impl Fn(&str) -> Option<String>) -> Vec<Diagnostic> {
         let state = self.state.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let mut problems: BTreeMap<String, (String, String, usize)> = BTreeMap::new();
+        // One entry per distinct broken link: its problem names the resolved
+        // target, or (for links that leave the site) the link as written.
+        let mut problems: BTreeMap<String, (String, String, String, BTreeSet<&str>)> = BTreeMap::new();
         for (file, page) in &state.pages {
             for href in &page.links {
                 if let Some(problem) = check(&state, &self.base_url, file, href) {
+                    // Missing files and ids name their resolved target, so the
+                    // same target linked from pages at other depths is one link.
+                    let names_target = problem.starts_with("→ /");
+                    let key = if names_target {
+                        problem.clone()
+                    } else {
+                        format!("{href} {problem}")
+                    };
                     problems
-                        .entry(problem.clone())
-                        .and_modify(|(_, _, more)| *more += 1)
-                        .or_insert((file.clone(), href.clone(), 0));
+                        .entry(key)
+                        .or_insert_with(|| (file.clone(), href.clone(), problem, BTreeSet::new()))
+                        .3
+                        .insert(file.as_str());
                 }
             }
         }
         problems
-            .into_iter()
-            .map(|(problem, (file, href, more))| {
+            .into_values()
+            .map(|(file, href, problem, pages)| {
                 let page = page_url(&file);
                 let mut diagnostic = Diagnostic::error(format!("broken link on {page}: `{href}` {problem}"));
                 if let Some(source) = source_of(&file) {
                     diagnostic = diagnostic.with_path(source);
                 }
+                let more = pages.len() - 1;
                 if more > 0 {
                     diagnostic = diagnostic.with_hint(format!("the same broken link is on {more} more page(s)"));
                 }

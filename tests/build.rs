@@ -160,7 +160,7 @@ fn refuses_output_folders_that_hold_sources() {
     for output in ["content", ".", "templates", "content/public", ".."] {
         site.run(&["build", "--output", output])
             .assert_status(2)
-            .assert_mentions("refusing to build");
+            .assert_mentions("refusing to write the site into");
     }
     assert!(site.path("content/roadmaps/demo/roadmap.yaml").exists());
 }

@@ -99,3 +99,22 @@ fn the_builtin_site_cross_references_a_lot() {
     }
     assert!(references >= 100, "only {references} @ references");
 }
+
+/// A roadmap's length is computed from its phases; a summary that also
+/// wrote it down in words would drift from it (it did: "about 9–12 months"
+/// in the header, "12 to 18 months" in the text).
+#[test]
+fn roadmap_summaries_leave_the_length_to_the_phases() {
+    let re = regex::Regex::new(r"(?i)\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b[^.]{0,20}\b(weeks|months|years)\b").unwrap();
+    for entry in std::fs::read_dir(common::repo().join("content/roadmaps")).unwrap() {
+        let path = entry.unwrap().path().join("roadmap.yaml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let summary = text.split("\naudience:").next().unwrap();
+        assert!(
+            !re.is_match(summary),
+            "{} states a length: {:?}",
+            path.display(),
+            re.find(summary)
+        );
+    }
+}

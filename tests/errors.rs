@@ -21,8 +21,8 @@ fn malformed_yaml() {
     fails_with(
         PHASE,
         b"title: Basics\ntopics: [\n  - id: x\n",
-        "01-basics.yaml:3:",
-        "error",
+        "01-basics.yaml:2:9",
+        "this `[` is never closed",
     );
 }
 
@@ -195,4 +195,65 @@ fn a_folder_without_site_yaml_is_wrong_usage() {
             .assert_status(2)
             .assert_mentions("no site.yaml in nowhere");
     }
+}
+
+#[test]
+fn a_tab_says_to_indent_with_spaces() {
+    fails_with(
+        PHASE,
+        b"title: Basics\nduration: 1 week\n\tsummary: x\n",
+        "01-basics.yaml:3:1",
+        "a tab is used for indentation",
+    );
+}
+
+#[test]
+fn a_bad_indentation_says_so_rather_than_to_quote() {
+    for text in [
+        "title: Basics\ntopics:\n  - id: a\n    title: A\n   summary: x\n",
+        "title: Basics\ntopics:\n  - id: a\n    title: A\n     summary: x\n",
+    ] {
+        let site = TestSite::minimal();
+        site.file(PHASE, text);
+        let run = site.build();
+        run.assert_status(1)
+            .assert_mentions("01-basics.yaml:5:")
+            .assert_mentions("indented differently");
+        assert!(!run.stderr.contains("quotes"), "{}", run.stderr);
+    }
+}
+
+#[test]
+fn a_duplicate_key_points_at_the_second_one() {
+    fails_with(
+        PHASE,
+        b"title: Basics\ntopics:\n  - id: a\n    title: A\n    id: b\n",
+        "01-basics.yaml:5:5",
+        "key `id` is given twice",
+    );
+}
+
+#[test]
+fn every_bad_value_of_one_resource_is_reported() {
+    let site = TestSite::minimal();
+    site.file(
+        PHASE,
+        "title: Basics\ntopics:\n  - id: a\n    title: A\n    resources:\n      - title: R\n        kind: youtube\n        cost: Free\n",
+    );
+    site.build()
+        .assert_status(1)
+        .assert_mentions("01-basics.yaml:7:15")
+        .assert_mentions("unknown resource kind `youtube`")
+        .assert_mentions("01-basics.yaml:8:15")
+        .assert_mentions("did you mean `free`?");
+}
+
+#[test]
+fn a_byte_order_mark_keeps_positions_right() {
+    fails_with(
+        PHASE,
+        "\u{feff}title: Basics\ntopics:\n  - id: a\n    tittle: A\n".as_bytes(),
+        "01-basics.yaml:4:5",
+        "did you mean `title`?",
+    );
 }

@@ -211,12 +211,15 @@ fn the_qr_code_decodes_to_the_phase_url() {
 #[test]
 fn handouts_command_writes_only_the_handouts() {
     let site = TestSite::minimal();
+    site.build().assert_ok();
     site.run(&["handouts"]).assert_ok();
-    assert!(site.output_exists("handouts/demo/basics/index.html"));
-    assert!(site.output_exists("handouts/demo/index.html"));
-    assert!(site.output_exists("handout.css"));
-    assert!(!site.output_exists("index.html"), "only the handouts tree");
-    assert!(!site.output_exists("style.css"));
+    let print = |relative: &str| site.path("print").join(relative).exists();
+    assert!(print("handouts/demo/basics/index.html"));
+    assert!(print("handouts/demo/index.html"));
+    assert!(print("handout.css"));
+    assert!(!print("index.html"), "only the handouts tree");
+    assert!(!print("style.css"));
+    assert!(site.output_exists("index.html"), "the site built in public/ stays");
 
     site.run(&["handouts", "--output", "one", "--roadmap", "demo", "--phase", "next"])
         .assert_ok();
@@ -296,7 +299,7 @@ fn check_pdfs(paper: &str) {
     let run = site.run(&["handouts", "--pdf"]);
     run.assert_ok();
     eprintln!("{paper}: {}", run.stderr.trim());
-    let out = site.path("public");
+    let out = site.path("print");
     let html_out = built();
     let mut report = Vec::new();
     for roadmap in roadmaps(html_out) {

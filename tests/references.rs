@@ -244,3 +244,24 @@ fn check_reports_broken_plain_links_from_markdown_and_templates() {
         .assert_mentions("`../missing-page/` → /missing-page/ does not exist");
     assert!(!run.stderr.contains("/about/ does not exist"));
 }
+
+#[test]
+fn check_reports_each_distinct_broken_link_once() {
+    let site = TestSite::minimal();
+    site.file(
+        ARTICLE,
+        "---\ntitle: Hello\ndate: 2025-01-02\n---\n![a](../../../../a.png) ![b](../../../../b.png) [c](/gone/) [c again](/gone/)\n",
+    )
+    .file(
+        "content/pages/about.md",
+        "---\ntitle: About\n---\n[c](/gone/)\n",
+    );
+    let run = site.run(&["check"]);
+    run.assert_status(1)
+        .assert_mentions("`../../../../a.png`")
+        .assert_mentions("`../../../../b.png`")
+        .assert_mentions("the same broken link is on 1 more page(s)");
+    assert_eq!(run.stderr.matches("/gone/ does not exist").count(), 1, "{}", run.stderr);
+    assert!(!run.stderr.contains("on 2 more page"), "{}", run.stderr);
+    run.assert_mentions("the site has 3 error(s)");
+}

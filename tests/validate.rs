@@ -36,8 +36,8 @@ fn vnu_errors(site_dir: &std::path::Path) -> Vec<String> {
 fn vnu_available() -> bool {
     require("java", have_command("java"))
         && require(
-            "vnu.jar (npm ci in tests/browser)",
-            browser_dir().join("node_modules/vnu-jar/build/dist/vnu.jar").exists(),
+            "vnu.jar (npm packages of tests/browser)",
+            common::npm_packages() && browser_dir().join("node_modules/vnu-jar/build/dist/vnu.jar").exists(),
         )
 }
 

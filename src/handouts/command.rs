@@ -11,7 +11,7 @@ use super::{Printed, Selection};
 use crate::build::{self, Loaded, Report};
 use crate::diag::Diagnostic;
 use crate::model::Site;
-use crate::output::{StagedDir, refuse_output};
+use crate::output::{self, OutputDir};
 use crate::render::{self, Stats, Theme};
 use crate::resolve::Options;
 
@@ -26,6 +26,8 @@ pub enum Error {
 pub struct HandoutOptions {
     pub root: PathBuf,
     pub output: PathBuf,
+    /// Write into a folder that holds files waymark did not write.
+    pub force: bool,
     pub resolve: Options,
     pub selection: Selection,
     /// Print PDFs too, with this Chromium (`None`: look it up).
@@ -44,12 +46,7 @@ pub struct Outcome {
 pub fn run(opts: &HandoutOptions) -> Result<Outcome, Error> {
     let started = Instant::now();
     build::require_site(&opts.root).map_err(|usage| Error::Usage(usage.0))?;
-    if let Some(reason) = refuse_output(&opts.root, &opts.output) {
-        return Err(Error::Usage(format!(
-            "refusing to write into {}: {reason}",
-            opts.output.display()
-        )));
-    }
+    let out_dir = output::claim(&opts.root, &opts.output, opts.force).map_err(|refusal| Error::Usage(refusal.0))?;
     // No Chromium: say so before any work.
     let printer = match &opts.pdf {
         Some(chrome) => Some(Printer::new(pdf::find_chrome(chrome.as_deref()).map_err(Error::Fatal)?)),
@@ -61,7 +58,7 @@ pub fn run(opts: &HandoutOptions) -> Result<Outcome, Error> {
     let stats = match &loaded.site {
         Some(site) if !loaded.diagnostics.has_errors() => {
             opts.selection.check(site).map_err(Error::Usage)?;
-            let result = render_and_print(site, &loaded, opts, printer.as_ref());
+            let result = render_and_print(site, &loaded, opts, &out_dir, printer.as_ref());
             match result {
                 Ok((stats, printed, seconds)) => {
                     pdfs = printed.pages.len();
@@ -87,10 +84,11 @@ fn render_and_print(
     site: &Site,
     loaded: &Loaded,
     opts: &HandoutOptions,
+    out_dir: &OutputDir,
     printer: Option<&Printer>,
 ) -> Result<(Stats, Printed, f64), Vec<Diagnostic>> {
     let mut theme = Theme::load(&loaded.sources.templates)?;
-    let staged = StagedDir::new(&opts.output).map_err(|err| {
+    let staged = out_dir.stage().map_err(|err| {
         vec![Diagnostic::error(format!(
             "cannot create a staging folder next to {}: {err}",
             opts.output.display()
@@ -132,7 +130,7 @@ fn render_and_print(
         stats = render_all(&mut theme, &printed)?;
         stats.files += printed.pages.len();
     }
-    staged.commit().map_err(|err| {
+    out_dir.commit(staged).map_err(|err| {
         vec![Diagnostic::error(format!(
             "cannot replace {} with the new build: {err}",
             opts.output.display()

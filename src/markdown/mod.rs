@@ -66,6 +66,9 @@ pub struct Parsed {
     pub words: usize,
     pub excerpt: String,
     pub warnings: Vec<Problem>,
+    /// Problems that fail the build (links with a script scheme on sites
+    /// that do not trust raw HTML).
+    pub errors: Vec<Problem>,
 }
 
 /// Where a resolved link points: a path in the site (with a fragment, if
@@ -203,10 +206,11 @@ impl Cache {
 pub fn parse(text: &str, opts: &ParseOptions) -> Parsed {
     // Placeholders are delimited by NUL, which CommonMark replaces anyway;
     // doing it first makes the delimiter impossible in author text.
-    let text: Cow<str> = if memchr::memchr(0, text.as_bytes()).is_some() {
-        Cow::Owned(text.replace('\0', "\u{FFFD}"))
-    } else {
+    let nuls: Vec<usize> = memchr::memchr_iter(0, text.as_bytes()).collect();
+    let text: Cow<str> = if nuls.is_empty() {
         Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.replace('\0', "\u{FFFD}"))
     };
     let mut state = State {
         opts,
@@ -216,8 +220,11 @@ pub fn parse(text: &str, opts: &ParseOptions) -> Parsed {
         words: 0,
         excerpt: String::new(),
         warnings: Vec::new(),
+        errors: Vec::new(),
         awaiting_text: None,
         image: None,
+        dropped_link: false,
+        dropped_image: None,
         footnotes: HashMap::new(),
     };
     if opts.page_body {
@@ -296,6 +303,19 @@ pub fn parse(text: &str, opts: &ParseOptions) -> Parsed {
 
     let mut html = String::with_capacity(text.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    // Positions found in the text as parsed point into the author's text.
+    if !nuls.is_empty() {
+        let original = |offset: usize| original_offset(&nuls, offset);
+        for range in state.links.iter_mut().map(|l| &mut l.range).chain(
+            state
+                .warnings
+                .iter_mut()
+                .chain(state.errors.iter_mut())
+                .map(|p| &mut p.range),
+        ) {
+            *range = original(range.start)..original(range.end);
+        }
+    }
     Parsed {
         html: html.into(),
         links: state.links,
@@ -303,7 +323,26 @@ pub fn parse(text: &str, opts: &ParseOptions) -> Parsed {
         words: state.words,
         excerpt: state.excerpt.trim().to_owned(),
         warnings: state.warnings,
+        errors: state.errors,
     }
+}
+
+/// Maps an offset of the text as parsed, where each NUL (at `nuls` of the
+/// original) became the 3-byte U+FFFD, back to the original text.
+fn original_offset(nuls: &[usize], parsed: usize) -> usize {
+    let mut shift = 0;
+    for &nul in nuls {
+        // The NUL's replacement spans nul+shift .. nul+shift+3.
+        let start = nul + shift;
+        if parsed <= start {
+            break;
+        }
+        if parsed < start + 3 {
+            return nul;
+        }
+        shift += 2;
+    }
+    parsed - shift
 }
 
 struct State<'o> {
@@ -314,10 +353,15 @@ struct State<'o> {
     words: usize,
     excerpt: String,
     warnings: Vec<Problem>,
+    errors: Vec<Problem>,
     /// A site link just opened; if it closes at once, it gets the target's title.
     awaiting_text: Option<usize>,
     /// An image with a site path whose alt text is being collected.
     image: Option<PendingImage>,
+    /// A link with a refused scheme is open: its text stays, the link goes.
+    dropped_link: bool,
+    /// An image with a refused scheme: its alt text is shown instead.
+    dropped_image: Option<String>,
     /// Footnote name → its number, in order of first appearance.
     footnotes: HashMap<String, usize>,
 }
@@ -424,7 +468,46 @@ impl State<'_> {
                 }
                 continue;
             }
+            if let Some(alt) = &mut self.dropped_image {
+                match event {
+                    Event::End(TagEnd::Image) => {
+                        let alt = self.dropped_image.take().unwrap_or_default();
+                        out.push(Event::Text(alt.into()));
+                    }
+                    Event::Text(t) | Event::Code(t) => alt.push_str(&t),
+                    _ => {}
+                }
+                continue;
+            }
             match event {
+                Event::Start(Tag::Link { ref dest_url, .. }) | Event::Start(Tag::Image { ref dest_url, .. })
+                    if !self.opts.allow_html && !is_site_link(dest_url) && !is_safe_url(dest_url) =>
+                {
+                    let scheme = url_scheme(dest_url).unwrap_or_default();
+                    let inside = text.get(range.clone()).unwrap_or("");
+                    // The scheme as written; entity-encoded, from the
+                    // destination's start to its colon.
+                    let (start, end) = match inside.to_ascii_lowercase().find(&format!("{scheme}:")) {
+                        Some(i) => (range.start + i, range.start + i + scheme.len() + 1),
+                        None => {
+                            let dest = inside.find("](").map_or(0, |i| i + 2);
+                            let colon = inside[dest..].find(':').map_or(dest, |i| dest + i + 1);
+                            (range.start + dest, range.start + colon)
+                        }
+                    };
+                    self.errors.push(Problem {
+                        message: format!(
+                            "a link with the `{scheme}:` scheme: this site does not trust raw HTML (markdown.allow_html: false), so only http, https, mailto, relative and `@` links are allowed"
+                        ),
+                        range: start..end,
+                    });
+                    if matches!(event, Event::Start(Tag::Image { .. })) {
+                        self.dropped_image = Some(String::new());
+                    } else {
+                        self.dropped_link = true;
+                    }
+                }
+                Event::End(TagEnd::Link) if self.dropped_link => self.dropped_link = false,
                 Event::Start(Tag::Link { dest_url, title, .. }) if is_site_link(&dest_url) => {
                     let index = self.push_link(&dest_url, range, text);
                     let mut open = format!("<a href=\"{PLACEHOLDER}{HREF}{index}{PLACEHOLDER}\"");
@@ -516,6 +599,30 @@ impl State<'_> {
         });
         self.links.len() - 1
     }
+}
+
+/// The scheme of a URL as a browser reads it (leading spaces and control
+/// characters, and tabs and newlines anywhere, are ignored), lowercased;
+/// `None` for a relative URL.
+fn url_scheme(dest: &str) -> Option<String> {
+    let cleaned: String = dest
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let end = cleaned.find([':', '/', '?', '#'])?;
+    let scheme = &cleaned[..end];
+    let valid = cleaned[end..].starts_with(':')
+        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    valid.then(|| scheme.to_ascii_lowercase())
+}
+
+/// Links that cannot run script: relative ones, http, https and mailto.
+fn is_safe_url(dest: &str) -> bool {
+    url_scheme(dest).is_none_or(|scheme| matches!(scheme.as_str(), "http" | "https" | "mailto"))
 }
 
 /// `@…` references and root-relative paths (not `//host` URLs).
@@ -656,6 +763,64 @@ mod tests {
         assert_eq!(parsed.words, 5);
         let parsed = parse("```nosuchlang\nx\n```\n", &ParseOptions::default());
         assert_eq!(parsed.warnings.len(), 1);
+    }
+
+    #[test]
+    fn script_links_are_refused_where_html_is_not_trusted() {
+        let text = "[a](javascript:alert(1)) [b](JaVaScRiPt:x) [c](vbscript:x) [d](data:text/html,x) \
+                    [e](&#106;avascript:x) <javascript:alert(1)> ![i](javascript:x) [f](java\tscript:x)\n\n\
+                    [ok](https://a.org/) [ok](mailto:a@b.org) [ok](rel/x) [ok](#frag) [ok](?q=1)";
+        let parsed = parse(text, &ParseOptions::default());
+        let schemes: Vec<&str> = parsed.errors.iter().map(|p| &text[p.range.clone()]).collect();
+        assert_eq!(
+            schemes,
+            [
+                "javascript:",
+                "JaVaScRiPt:",
+                "vbscript:",
+                "data:",
+                "&#106;avascript:",
+                "javascript:",
+                "javascript:"
+            ],
+            "{:?}",
+            parsed.errors
+        );
+        let out = parsed.resolve(vec![]).html_for("./");
+        let hrefs: Vec<&str> = out
+            .split("href=\"")
+            .skip(1)
+            .map(|h| &h[..h.find('"').unwrap()])
+            .collect();
+        assert_eq!(
+            hrefs,
+            ["https://a.org/", "mailto:a@b.org", "rel/x", "#frag", "?q=1"],
+            "{out}"
+        );
+        assert!(!out.contains("src="), "{out}");
+        assert!(out.contains(" i "), "an image's alt text stays: {out}");
+        // Trusted sites keep what the author wrote.
+        let trusted = ParseOptions {
+            allow_html: true,
+            ..ParseOptions::default()
+        };
+        assert!(parse(text, &trusted).errors.is_empty());
+    }
+
+    #[test]
+    fn positions_after_nul_bytes_point_into_the_original_text() {
+        let text = "a\0b\0 [x](@topic:nope) ```nolang";
+        let parsed = parse(text, &ParseOptions::default());
+        let link = &parsed.links[0];
+        assert_eq!(&text[link.range.clone()], "@topic:nope");
+        for nuls in [vec![], vec![0], vec![1, 5]] {
+            for offset in 0..12 {
+                let mapped = original_offset(&nuls, offset);
+                assert!(mapped <= offset, "{nuls:?} {offset}");
+            }
+        }
+        assert_eq!(original_offset(&[1], 4), 2);
+        assert_eq!(original_offset(&[1], 2), 1);
     }
 
     #[test]

@@ -388,6 +388,8 @@ pub enum Cost {
 }
 
 impl Cost {
+    pub const ALL: [Cost; 4] = [Cost::Free, Cost::FreeAudit, Cost::Freemium, Cost::Paid];
+
     pub fn key(self) -> &'static str {
         match self {
             Cost::Free => "free",

@@ -17,7 +17,7 @@ use crate::diag::{Diagnostic, SourceMap};
 use crate::model::{NodeId, Site, SitePath};
 use crate::output::Sink;
 use context::{Crumb, Ctx, Meta};
-pub use theme::{Theme, builtin_static};
+pub use theme::{Theme, builtin_static, stray_overrides};
 
 /// What one render did, for the summary line.
 #[derive(Debug, Default, Clone, Copy)]

@@ -170,6 +170,33 @@ fn used_templates(text: &str) -> Vec<&str> {
     names
 }
 
+/// Warnings for site templates that override no built-in template and that
+/// no template uses, when their name is close to a built-in one: most likely
+/// a misspelt override (`articel.html`) that silently changes nothing.
+pub fn stray_overrides(overrides: &[Template]) -> Vec<Diagnostic> {
+    let builtin: Vec<(String, String)> = builtin_templates().collect();
+    let used: std::collections::HashSet<&str> = builtin
+        .iter()
+        .map(|(_, text)| text.as_str())
+        .chain(overrides.iter().map(|t| t.text.as_str()))
+        .flat_map(used_templates)
+        .collect();
+    overrides
+        .iter()
+        .filter(|t| !builtin.iter().any(|(name, _)| *name == t.name) && !used.contains(t.name.as_str()))
+        .filter_map(|t| {
+            let best = crate::diag::closest(&t.name, builtin.iter().map(|(name, _)| name.as_str()))?;
+            Some(
+                Diagnostic::warning(format!(
+                    "this template overrides no built-in template and no template uses it, so it changes nothing; did you mean `{best}`?"
+                ))
+                .with_path(std::path::Path::new("templates").join(&t.name))
+                .with_hint(format!("rename it to templates/{best} to replace the built-in one")),
+            )
+        })
+        .collect()
+}
+
 fn new_tera() -> Tera {
     let mut tera = Tera::new();
     tera.autoescape_on([".html", ".xml", ".htm"]);

@@ -213,6 +213,38 @@ pub fn check_collisions(site: &Site, sources: &Sources, diags: &mut Vec<Diagnost
             diags,
         );
     }
+    // The built-in theme's files, unless the site's static/ replaces them.
+    for (name, _) in crate::render::builtin_static() {
+        owners
+            .entry(PathBuf::from(&name))
+            .or_insert_with(|| format!("the built-in theme's {name}"));
+    }
+    check_file_folder_clashes(&owners, diags);
+}
+
+/// A file written where another file needs a folder: `404.html` and
+/// `static/404.html/a.txt` cannot both exist.
+fn check_file_folder_clashes(owners: &HashMap<PathBuf, String>, diags: &mut Vec<Diagnostic>) {
+    let mut clashes: Vec<(&PathBuf, &PathBuf)> = Vec::new();
+    for file in owners.keys() {
+        for folder in file.ancestors().skip(1) {
+            if let Some((folder, _)) = owners.get_key_value(folder) {
+                clashes.push((file, folder));
+            }
+        }
+    }
+    clashes.sort();
+    for (file, folder) in clashes {
+        diags.push(
+            Diagnostic::error(format!(
+                "{} needs /{} to be a folder, but {} is written there as a file",
+                owners[file],
+                folder.display(),
+                owners[folder]
+            ))
+            .with_hint("rename or move one of them"),
+        );
+    }
 }
 
 #[cfg(test)]

@@ -64,11 +64,13 @@ impl Origin {
             Origin::Yaml { file, yaml, path } => {
                 let base = value_offset(map, *file, yaml, path);
                 let text = &map.get(*file).text;
-                let needle = &value[range.clone()];
+                let (Some(needle), Some(before)) = (value.get(range.clone()), value.get(..range.start)) else {
+                    return Span::at(*file, base);
+                };
                 // Scalars may be quoted, folded or indented, so offsets inside
                 // the value do not map 1:1; the same text, counted from the
                 // value's start, does.
-                let nth = value[..range.start].matches(needle).count();
+                let nth = before.matches(needle).count();
                 let end_of_yaml = yaml.end.max(base);
                 let found = text
                     .get(base..end_of_yaml)

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use crate::diag::{Diagnostic, Diagnostics, SourceMap, Span};
 use crate::markdown::{self, ParseOptions};
 use crate::model::{
-    BaseUrl, Config, Date, Doc, Duration, Hours, Id, MdId, NodeId, Paper, Phase, Project, Resource, ResourceKind,
+    BaseUrl, Config, Cost, Date, Doc, Duration, Hours, Id, MdId, NodeId, Paper, Phase, Project, Resource, ResourceKind,
     Roadmap, Site, SitePath, Topic,
 };
 use crate::source::raw::{RawConfig, RawFrontMatter, RawPhase, RawTopic, Scalar};
@@ -112,6 +112,14 @@ pub fn resolve(
             builder
                 .diags
                 .push(Diagnostic::warning(warning.message.clone()).with_span(span));
+        }
+        for error in &parsed.errors {
+            let span = input.origin.span_within(builder.map, input.text, error.range.clone());
+            builder
+                .diags
+                .push(Diagnostic::error(error.message.clone()).with_span(span).with_hint(
+                "write the link as an https:// address, or set markdown.allow_html: true if every author is trusted",
+            ));
         }
     }
 
@@ -212,6 +220,33 @@ impl<'s> Builder<'s> {
                 None
             }
         }
+    }
+
+    /// One of a fixed set of values, by its key; an unknown one is an error
+    /// that names the closest key.
+    fn choice<T: Copy>(
+        &mut self,
+        value: Option<&Scalar>,
+        origin: &Origin,
+        what: &str,
+        all: &[T],
+        key: fn(T) -> &'static str,
+    ) -> Option<T> {
+        let text = value?.0.as_str();
+        if let Some(found) = all.iter().copied().find(|v| key(*v) == text) {
+            return Some(found);
+        }
+        let keys: Vec<&str> = all.iter().map(|v| key(*v)).collect();
+        let lowered = text.to_lowercase();
+        let hint = match crate::diag::closest(&lowered, keys.iter().copied()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!(
+                "expected one of {}",
+                keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+            ),
+        };
+        self.error(origin, format!("unknown {what} `{text}`")).hints.push(hint);
+        None
     }
 
     fn id(&mut self, text: &str, origin: &Origin) -> Option<Id> {
@@ -535,12 +570,26 @@ impl<'s> Builder<'s> {
                             .push("write a full address starting with https:// (or leave `url` out)".into());
                     }
                 }
+                let kind = self.choice(
+                    resource.kind.as_ref(),
+                    &at.child(Step::Key("kind")),
+                    "resource kind",
+                    &ResourceKind::ALL,
+                    |k| k.key(),
+                );
+                let cost = self.choice(
+                    resource.cost.as_ref(),
+                    &at.child(Step::Key("cost")),
+                    "cost",
+                    &Cost::ALL,
+                    |c| c.key(),
+                );
                 Resource {
                     title: resource.title.clone(),
                     by: resource.by.clone(),
                     url: resource.url.clone(),
-                    kind: resource.kind.unwrap_or(ResourceKind::Article),
-                    cost: resource.cost,
+                    kind: kind.unwrap_or(ResourceKind::Article),
+                    cost,
                     note: self.markdown(resource.note.as_deref(), at.child(Step::Key("note")), node, Some(&id)),
                     extra: resource.extra.clone(),
                     catalog: 0,

@@ -282,10 +282,21 @@ impl<'a> Index<'a> {
                         .collect::<Vec<_>>()
                 };
                 match name.split_once('/') {
-                    Some((roadmap, id)) => qualified
-                        .get(&(roadmap, id))
-                        .copied()
-                        .ok_or_else(|| unknown(&all_names, kind)),
+                    Some((roadmap, id)) => qualified.get(&(roadmap, id)).copied().ok_or_else(|| {
+                        // A misspelt roadmap with a right id: name the roadmaps that have it.
+                        let mut homes: Vec<&str> =
+                            qualified.keys().filter(|(_, n)| *n == id).map(|(r, _)| *r).collect();
+                        if !hints || homes.is_empty() || homes.contains(&roadmap) {
+                            return unknown(&all_names, kind);
+                        }
+                        homes.sort_by_key(|r| strsim::damerau_levenshtein(roadmap, r));
+                        RefError {
+                            message: format!(
+                                "`@{reference}` points to no {kind}: there is no roadmap `{roadmap}` with a {kind} `{id}`"
+                            ),
+                            hint: Some(format!("did you mean `@{kind}:{}/{id}`?", homes[0])),
+                        }
+                    }),
                     None => match short.get(name).map(Vec::as_slice) {
                         Some([only]) => Ok(*only),
                         Some(many) => {

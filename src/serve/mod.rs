@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::Receiver;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::output::{Sink, StagedDir, refuse_output};
+use crate::output::{self, OutputDir, Sink};
 use crate::resolve::Options;
 use session::{Changes, Content, Outcome, Session};
 use watcher::classify;
@@ -28,6 +28,8 @@ pub struct ServeOptions {
 pub struct WatchOptions {
     pub root: PathBuf,
     pub output: PathBuf,
+    /// Write into a folder that holds files waymark did not write.
+    pub force: bool,
     pub drafts: bool,
     pub poll: bool,
 }
@@ -84,12 +86,7 @@ pub fn serve(opts: &ServeOptions) -> Result<(), Error> {
 
 pub fn watch(opts: &WatchOptions) -> Result<(), Error> {
     let root = check_root(&opts.root)?;
-    if let Some(reason) = refuse_output(&root, &opts.output) {
-        return Err(Error::Usage(format!(
-            "refusing to build into {}: {reason}",
-            opts.output.display()
-        )));
-    }
+    let out_dir = output::claim(&root, &opts.output, opts.force).map_err(|refusal| Error::Usage(refusal.0))?;
     let resolve = Options {
         drafts: opts.drafts,
         base_url: None,
@@ -97,10 +94,12 @@ pub fn watch(opts: &WatchOptions) -> Result<(), Error> {
     let mut session = Session::new(&root, resolve, false);
     let (mut watcher, changes) = watcher::SiteWatcher::start(&root, opts.poll).map_err(Error::Fatal)?;
     let mut written_once = false;
+    // The files on disk that waymark wrote, for the output's marker.
+    let mut written = std::collections::BTreeSet::new();
     let outcome = session.rebuild();
     print_outcome(&outcome, true);
     if let Ok(changes) = &outcome.result {
-        written_once = write_all(&opts.output, changes);
+        written_once = write_all(&out_dir, changes, &mut written);
     }
     eprintln!(
         "watching {} for changes, writing to {} (Ctrl+C to stop)",
@@ -116,9 +115,9 @@ pub fn watch(opts: &WatchOptions) -> Result<(), Error> {
             // Until one build has been written whole, a partial update could
             // leave an older site's files behind: write everything.
             written_once = if written_once {
-                apply(&opts.output, changes)
+                apply(&out_dir, changes, &mut written)
             } else {
-                write_all(&opts.output, changes)
+                write_all(&out_dir, changes, &mut written)
             };
         }
     }
@@ -258,13 +257,13 @@ fn display(path: &Path) -> String {
 }
 
 /// The first good build of `watch`: the whole site, staged and swapped in.
-fn write_all(output: &Path, changes: &Changes) -> bool {
-    let staged = match StagedDir::new(output) {
+fn write_all(output: &OutputDir, changes: &Changes, written: &mut std::collections::BTreeSet<String>) -> bool {
+    let staged = match output.stage() {
         Ok(staged) => staged,
         Err(err) => {
             eprintln!(
                 "error: cannot create a staging folder next to {}: {err}",
-                output.display()
+                output.shown().display()
             );
             return false;
         }
@@ -279,10 +278,13 @@ fn write_all(output: &Path, changes: &Changes) -> bool {
             return false;
         }
     }
-    match staged.commit() {
-        Ok(()) => true,
+    match output.commit(staged) {
+        Ok(()) => {
+            *written = changes.changed.iter().map(|(path, _)| path.clone()).collect();
+            true
+        }
         Err(err) => {
-            eprintln!("error: cannot replace {}: {err}", output.display());
+            eprintln!("error: cannot replace {}: {err}", output.shown().display());
             false
         }
     }
@@ -290,7 +292,8 @@ fn write_all(output: &Path, changes: &Changes) -> bool {
 
 /// Later builds of `watch`: only changed files are written (each replaced
 /// atomically), and files the site no longer has are removed.
-fn apply(output: &Path, changes: &Changes) -> bool {
+fn apply(out_dir: &OutputDir, changes: &Changes, written: &mut std::collections::BTreeSet<String>) -> bool {
+    let output = out_dir.path();
     let mut ok = true;
     for (path, content) in &changes.changed {
         let target = output.join(path);
@@ -307,18 +310,30 @@ fn apply(output: &Path, changes: &Changes) -> bool {
             temp.persist(&target).map_err(|e| e.error)?;
             Ok(())
         })();
-        if let Err(err) = result {
-            eprintln!("error: cannot write {}: {err}", target.display());
-            ok = false;
+        match result {
+            Ok(()) => {
+                written.insert(path.clone());
+            }
+            Err(err) => {
+                eprintln!("error: cannot write {}: {err}", target.display());
+                ok = false;
+            }
         }
     }
     for path in &changes.removed {
+        // Only what waymark wrote is ever removed.
+        if !written.remove(path) {
+            continue;
+        }
         let target = output.join(path);
         match std::fs::remove_file(&target) {
             Ok(()) => remove_empty_parents(output, &target),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
             Err(err) => eprintln!("warning: cannot remove {}: {err}", target.display()),
         }
+    }
+    if let Err(err) = out_dir.record(written.iter().cloned()) {
+        eprintln!("warning: cannot update {}'s marker: {err}", out_dir.shown().display());
     }
     ok
 }

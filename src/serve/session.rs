@@ -91,7 +91,45 @@ impl Session {
         self.files.clone()
     }
 
+    /// Rebuilds; a panic inside (a bug in waymark, never the author's
+    /// fault) becomes an internal error and the last good build stays, so
+    /// the preview never ends because of one bad edit.
     pub fn rebuild(&mut self) -> Outcome {
+        let started = Instant::now();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.rebuild_unguarded())) {
+            Ok(outcome) => outcome,
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                // The caches may be half updated: the next rebuild starts
+                // afresh, compared with the last good build's files.
+                let files = Arc::clone(&self.files);
+                *self = Session::new(&self.root, self.opts.clone(), self.keep_bytes);
+                self.files = files;
+                let mut diagnostics = Diagnostics::default();
+                diagnostics.push(
+                    crate::diag::Diagnostic::error(format!(
+                        "internal error: waymark crashed while rebuilding ({what})"
+                    ))
+                    .with_hint("the last good build is still served; please report this with the edit that caused it"),
+                );
+                Outcome {
+                    elapsed: started.elapsed(),
+                    result: Err(Failure {
+                        sources: SourceMap::default(),
+                        diagnostics,
+                    }),
+                    warnings: Diagnostics::default(),
+                    warning_sources: SourceMap::default(),
+                }
+            }
+        }
+    }
+
+    fn rebuild_unguarded(&mut self) -> Outcome {
         let started = Instant::now();
         let mut loaded = build::load(&self.root, &self.opts, Some(&mut self.cache));
         let failed = |mut loaded: build::Loaded| {

@@ -39,7 +39,7 @@ pub fn classify(root: &Path, path: &Path) -> Option<Change> {
         return None;
     }
     match (first, rest.is_empty()) {
-        ("site.yaml", true) => Some(Change::Config),
+        ("site.yaml" | "site.yml", true) => Some(Change::Config),
         ("content", _) => Some(Change::Content),
         ("templates", _) => Some(Change::Templates),
         ("static", _) => Some(Change::Static),

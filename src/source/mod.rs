@@ -85,13 +85,21 @@ enum Role {
     Misplaced,
 }
 
+/// The site's settings file, as Zola and Hugo users spell YAML either way.
+pub const CONFIG_NAMES: [&str; 2] = ["site.yaml", "site.yml"];
+
+/// Which of [`CONFIG_NAMES`] the site has (`site.yaml` when both).
+pub fn config_file(root: &Path) -> Option<&'static str> {
+    CONFIG_NAMES.into_iter().find(|name| root.join(name).is_file())
+}
+
 fn classify(relative: &Path) -> Role {
     let parts: Vec<&str> = relative.iter().filter_map(|p| p.to_str()).collect();
     let ext = relative.extension().and_then(|e| e.to_str()).unwrap_or("");
     let stem = || relative.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_owned();
     match (parts.as_slice(), ext) {
-        (["roadmaps", roadmap, "roadmap.yaml"], _) => Role::Roadmap((*roadmap).to_owned()),
-        (["roadmaps", roadmap, "phases", _], "yaml") => Role::Phase((*roadmap).to_owned(), stem()),
+        (["roadmaps", roadmap, "roadmap.yaml" | "roadmap.yml"], _) => Role::Roadmap((*roadmap).to_owned()),
+        (["roadmaps", roadmap, "phases", _], "yaml" | "yml") => Role::Phase((*roadmap).to_owned(), stem()),
         (["roadmaps", roadmap, _], "md") => Role::RoadmapPage((*roadmap).to_owned(), stem()),
         (["articles", _], "md") => Role::Article(stem()),
         (["pages", _], "md") => Role::Page(stem()),
@@ -119,23 +127,31 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Sources {
         ..Sources::default()
     };
 
-    let config_path = root.join("site.yaml");
-    if !config_path.is_file() {
-        diags.push(
+    match config_file(root) {
+        None => diags.push(
             Diagnostic::error(format!("no site.yaml in {}", display_dir(root)))
-                .with_hint("is this a waymark site? `waymark init DIR` makes a new one"),
-        );
-    } else {
-        let bytes = std::fs::read(&config_path);
-        if let Some(file) = register(bytes, &config_path, "site.yaml".into(), &mut sources.map, diags) {
-            sources.config = parse_yaml(file, &sources.map, diags);
+                .with_hint("is this a waymark site? `waymark init DIR` makes one"),
+        ),
+        Some(name) => {
+            if CONFIG_NAMES.iter().all(|n| root.join(n).is_file()) {
+                diags.push(
+                    Diagnostic::error("the site has both site.yaml and site.yml; waymark reads site.yaml")
+                        .with_path(PathBuf::from(CONFIG_NAMES[1]))
+                        .with_hint("keep one of them"),
+                );
+            }
+            let config_path = root.join(name);
+            let bytes = std::fs::read(&config_path);
+            if let Some(file) = register(bytes, &config_path, name.into(), &mut sources.map, diags) {
+                sources.config = parse_yaml(file, &sources.map, diags);
+            }
         }
     }
 
     let content = root.join("content");
     let mut jobs: Vec<(Role, PathBuf, PathBuf)> = Vec::new();
     if content.is_dir() {
-        for entry in walk(&content, diags) {
+        for entry in walk(root, &content, diags) {
             let relative = entry.strip_prefix(&content).unwrap_or(&entry).to_path_buf();
             let role = classify(&relative);
             jobs.push((role, entry, relative));
@@ -190,6 +206,17 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Sources {
         match role {
             Role::Roadmap(name) => {
                 let dir = roadmap_dir(&mut sources.roadmaps, &name, &content);
+                if let (Some(first), Some(second)) = (&dir.roadmap, &roadmap) {
+                    diags.push(
+                        Diagnostic::error(format!(
+                            "roadmap `{name}` has two overview files: {} and this one",
+                            sources.map.get(first.file).path.display()
+                        ))
+                        .with_span(Span::at(second.file, 0))
+                        .with_hint("keep either roadmap.yaml or roadmap.yml"),
+                    );
+                    continue;
+                }
                 dir.incomplete |= roadmap.is_none();
                 dir.roadmap = roadmap;
             }
@@ -230,7 +257,7 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Sources {
     }
     sources.roadmaps.sort_by(|a, b| a.name.cmp(&b.name));
 
-    sources.static_files = collect_copied(&root.join("static"), diags);
+    sources.static_files = collect_copied(root, &root.join("static"), diags);
     load_templates(root, &mut sources, diags);
     sources
 }
@@ -274,7 +301,13 @@ fn parse_file(role: &Role, file: FileId, map: &SourceMap) -> Parsed {
 
 fn parse_yaml<T: DeserializeOwned>(file: FileId, map: &SourceMap, diags: &mut Diagnostics) -> Option<Loaded<T>> {
     let text = &map.get(file).text;
-    parse_yaml_range(file, map, 0..text.len(), 0..0, diags)
+    // Windows editors start UTF-8 files with a byte-order mark.
+    let start = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
+    parse_yaml_range(file, map, start..text.len(), 0..0, diags)
 }
 
 fn parse_yaml_range<T: DeserializeOwned>(
@@ -352,33 +385,78 @@ fn register(
     }
 }
 
-/// Files under `dir`, sorted, skipping hidden and editor files. Symlinks are
-/// followed, so a site can link in shared assets.
-fn walk(dir: &Path, diags: &mut Diagnostics) -> Vec<PathBuf> {
+/// Files under `dir`, sorted, skipping hidden and editor files. Symlinks
+/// are followed only while they stay inside the site: one that leads
+/// outside `root` (a file, a folder, `/proc/self/environ`) is an error
+/// naming the link and its target, so nothing from outside is published.
+/// Devices, FIFOs and sockets are never read.
+fn walk(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<PathBuf> {
+    let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let escapes = std::cell::RefCell::new(Vec::new());
     let mut files = Vec::new();
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_str().is_some_and(is_ignored_name));
+        .filter_entry(|e| {
+            if e.depth() > 0 && e.file_name().to_str().is_some_and(is_ignored_name) {
+                return false;
+            }
+            if !e.path_is_symlink() && e.depth() > 0 {
+                return true;
+            }
+            match std::fs::canonicalize(e.path()) {
+                Ok(target) if target.starts_with(&real_root) => true,
+                Ok(target) => {
+                    escapes.borrow_mut().push((e.path().to_path_buf(), target));
+                    false
+                }
+                // A dangling link: walkdir reports it below.
+                Err(_) => true,
+            }
+        });
     for entry in walker {
         match entry {
             Ok(entry) if entry.file_type().is_file() => files.push(entry.into_path()),
+            Ok(entry) if !entry.file_type().is_dir() => diags.push(
+                Diagnostic::warning(
+                    "this is not a regular file (a device, FIFO or socket), so it is not read or published",
+                )
+                .with_path(display_rel(root, entry.path())),
+            ),
             Ok(_) => {}
             Err(err) => {
                 let path = err.path().map(Path::to_path_buf).unwrap_or_else(|| dir.to_path_buf());
-                diags.push(Diagnostic::error(format!("cannot read this folder: {err}")).with_path(path));
+                diags.push(
+                    Diagnostic::error(format!("cannot read this file or folder: {err}"))
+                        .with_path(display_rel(root, &path)),
+                );
             }
         }
+    }
+    for (link, target) in escapes.into_inner() {
+        let written = std::fs::read_link(&link).unwrap_or_else(|_| target.clone());
+        let shown = if written == target {
+            target.display().to_string()
+        } else {
+            format!("{} ({})", written.display(), target.display())
+        };
+        diags.push(
+            Diagnostic::error(format!(
+                "this is a symlink to {shown}, outside the site folder: waymark publishes only files inside the site"
+            ))
+            .with_path(display_rel(root, &link))
+            .with_hint("copy the file into the site, or point the link at a file inside the site folder"),
+        );
     }
     files
 }
 
-fn collect_copied(dir: &Path, diags: &mut Diagnostics) -> Vec<CopiedFile> {
+fn collect_copied(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<CopiedFile> {
     if !dir.is_dir() {
         return Vec::new();
     }
-    walk(dir, diags)
+    walk(root, dir, diags)
         .into_iter()
         .map(|source| {
             let relative = slash_path(source.strip_prefix(dir).unwrap_or(&source));
@@ -389,7 +467,7 @@ fn collect_copied(dir: &Path, diags: &mut Diagnostics) -> Vec<CopiedFile> {
 
 fn load_templates(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) {
     let dir = root.join("templates");
-    for file in collect_copied(&dir, diags) {
+    for file in collect_copied(root, &dir, diags) {
         match std::fs::read(&file.source).map(String::from_utf8) {
             Ok(Ok(text)) => sources.templates.push(Template {
                 name: file.relative,

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::model::{Cost, Extra, Paper, ResourceKind};
+use crate::model::{Extra, Paper};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -97,8 +97,10 @@ pub struct RawResource {
     pub title: String,
     pub by: Option<String>,
     pub url: Option<String>,
-    pub kind: Option<ResourceKind>,
-    pub cost: Option<Cost>,
+    /// Checked while resolving, so that every bad value of a file is
+    /// reported in one run, not only the first.
+    pub kind: Option<Scalar>,
+    pub cost: Option<Scalar>,
     pub note: Option<String>,
     #[serde(default)]
     pub extra: Extra,

@@ -46,26 +46,169 @@ pub fn path_to_string(path: &[Step]) -> String {
 /// mapping, so that the error names the missing keys.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
     let text = if text.trim().is_empty() { "{}" } else { text };
-    serde_yaml::from_str(text).map_err(|err| convert(&err))
+    serde_yaml::from_str(text).map_err(|err| convert(&err, text))
 }
 
-fn convert(err: &serde_yaml::Error) -> YamlError {
+fn convert(err: &serde_yaml::Error, text: &str) -> YamlError {
     let (line, col) = err.location().map_or((1, 1), |loc| (loc.line(), loc.column()));
-    let full = err.to_string();
-    // serde_yaml appends " at line L column C"; we report the place ourselves.
-    let raw = match err.location() {
-        Some(_) => full
-            .rsplit_once(" at line ")
-            .map_or(full.as_str(), |(message, _)| message),
-        None => full.as_str(),
+    // serde_yaml writes " at line L column C" into its messages; we report
+    // the place ourselves.
+    let raw = strip_locations(&err.to_string());
+    if let Some(syntax) = explain_syntax(&raw, text, line, col) {
+        return syntax;
+    }
+    let (message, hint) = explain(&raw);
+    let (line, col) = match raw.split_once("duplicate field `") {
+        Some((_, rest)) => second_key(text, rest.split('`').next().unwrap_or(rest), line, col).unwrap_or((line, col)),
+        None => (line, col),
     };
-    let (message, hint) = explain(raw);
     YamlError {
         message,
         hint,
         line,
         col,
     }
+}
+
+fn strip_locations(message: &str) -> String {
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(at) = rest.find(" at line ") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + " at line ".len()..];
+        // Skip "L column C".
+        let skipped = after
+            .split_once(" column ")
+            .map(|(_, tail)| tail.trim_start_matches(|c: char| c.is_ascii_digit()));
+        rest = skipped.unwrap_or(after);
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Syntax errors in words an author understands, at the place to fix.
+fn explain_syntax(raw: &str, text: &str, line: usize, col: usize) -> Option<YamlError> {
+    let lines: Vec<&str> = text.lines().collect();
+    let here = lines.get(line.checked_sub(1)?).copied().unwrap_or("");
+    let error = |message: &str, hint: &str, line: usize, col: usize| YamlError {
+        message: message.to_owned(),
+        hint: Some(hint.to_owned()),
+        line,
+        col,
+    };
+    if raw.contains("tab character") || (raw.contains("cannot start any token") && here.contains('\t')) {
+        let tab_line = (1..=line).rev().find(|&l| {
+            lines
+                .get(l - 1)
+                .is_some_and(|t| t.trim_start_matches(' ').starts_with('\t'))
+        });
+        let tab_line = tab_line.unwrap_or(line);
+        let tab_col = lines
+            .get(tab_line - 1)
+            .and_then(|t| t.chars().position(|c| c == '\t'))
+            .map_or(1, |i| i + 1);
+        return Some(error(
+            "a tab is used for indentation; YAML allows only spaces",
+            "indent with spaces (two per level), not tabs",
+            tab_line,
+            tab_col,
+        ));
+    }
+    let in_flow = raw.contains("while parsing a flow") || raw.starts_with("did not find expected ',' or");
+    for (open, close) in [('[', ']'), ('{', '}')] {
+        if !in_flow {
+            continue;
+        }
+        if let Some((bracket_line, bracket_col)) = unclosed(&lines, line, open, close) {
+            return Some(error(
+                &format!("this `{open}` is never closed"),
+                &format!(
+                    "close the list with `{close}` on the same line, or write one item per line starting with `- `"
+                ),
+                bracket_line,
+                bracket_col,
+            ));
+        }
+    }
+    let misaligned = raw.starts_with("did not find expected '-' indicator")
+        || raw.starts_with("did not find expected key")
+        || (raw.starts_with("mapping values are not allowed") && looks_like_misindented_key(&lines, line));
+    if misaligned {
+        let indent = here.chars().take_while(|c| *c == ' ').count();
+        return Some(error(
+            "this line is indented differently from the lines around it",
+            "keys of one mapping must start in the same column, and list items under their key; indent with spaces",
+            line,
+            indent + 1,
+        ));
+    }
+    let _ = col;
+    None
+}
+
+/// A line that holds a `key:` but starts in another column than the key
+/// on the line before it: a mistake of indentation, not of quoting.
+fn looks_like_misindented_key(lines: &[&str], line: usize) -> bool {
+    let key_indent = |text: &str| -> Option<usize> {
+        let body = text.trim_start_matches(' ');
+        let body = body.strip_prefix("- ").unwrap_or(body);
+        let name_end = body.find(':')?;
+        let name = &body[..name_end];
+        (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+            .then(|| text.len() - body.len())
+    };
+    let Some(here) = lines.get(line.wrapping_sub(1)).and_then(|t| key_indent(t)) else {
+        return false;
+    };
+    let previous = lines[..line - 1]
+        .iter()
+        .rev()
+        .find(|t| !t.trim().is_empty() && !t.trim_start().starts_with('#'));
+    previous
+        .and_then(|t| key_indent(t))
+        .is_some_and(|before| before != here)
+}
+
+/// The last bracket opened before `line` (inclusive) that is not closed.
+fn unclosed(lines: &[&str], line: usize, open: char, close: char) -> Option<(usize, usize)> {
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    for (l, text) in lines.iter().enumerate().take(line) {
+        let mut quote: Option<char> = None;
+        for (c, ch) in text.chars().enumerate() {
+            match (quote, ch) {
+                (Some(q), ch) if ch == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(ch),
+                (None, '#') if c == 0 || text.chars().nth(c - 1).is_some_and(char::is_whitespace) => break,
+                (None, ch) if ch == open => stack.push((l + 1, c + 1)),
+                (None, ch) if ch == close => {
+                    stack.pop();
+                }
+                _ => {}
+            }
+        }
+    }
+    stack.pop()
+}
+
+/// Where the second `key:` of the mapping at (`line`, `col`) is.
+fn second_key(text: &str, key: &str, line: usize, col: usize) -> Option<(usize, usize)> {
+    let mut seen = 0;
+    for (l, content) in text.lines().enumerate().skip(line.saturating_sub(1)) {
+        let body = content.trim_start_matches(' ');
+        let body = body.strip_prefix("- ").unwrap_or(body);
+        let at = content.len() - body.len() + 1;
+        let is_key = body
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with(':'));
+        if is_key && at == col {
+            seen += 1;
+            if seen == 2 {
+                return Some((l + 1, at));
+            }
+        }
+    }
+    None
 }
 
 /// Rewrites serde's wording into the project's ("key", not "field") and adds

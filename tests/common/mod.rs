@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -186,8 +187,40 @@ pub fn require(what: &str, available: bool) -> bool {
     if std::env::var_os("CI").is_some() {
         panic!("{what} is missing, and CI must have it (.ci/run installs it)");
     }
-    eprintln!("SKIPPED: {what} is missing (run .ci/run's install steps to enable this test)");
+    // Written to the real stderr, not through eprintln!, which the test
+    // harness captures: a skip must show in `cargo test`'s normal output.
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: {what} is missing (.ci/run installs it: apt-get install chromium openjdk-17-jre-headless)"
+    );
     false
+}
+
+/// The npm packages of tests/browser (playwright-core, vnu-jar): installed
+/// with `npm ci` the first time a test needs them, where npm is available.
+pub fn npm_packages() -> bool {
+    static INSTALLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *INSTALLED.get_or_init(|| {
+        let dir = browser_dir();
+        let present = || dir.join("node_modules/playwright-core").exists() && dir.join("node_modules/vnu-jar").exists();
+        if present() {
+            return true;
+        }
+        if !have_command("npm") {
+            return false;
+        }
+        let _ = writeln!(
+            std::io::stderr(),
+            "installing the npm packages of tests/browser (npm ci)…"
+        );
+        let status = Command::new("npm")
+            .args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .stdout(std::process::Stdio::null())
+            .status();
+        status.is_ok_and(|s| s.success()) && present()
+    })
 }
 
 pub fn browser_dir() -> PathBuf {
@@ -202,12 +235,13 @@ pub fn have_command(name: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Chromium, Node and playwright-core, all present.
+/// Chromium, Node and playwright-core, all present (the npm packages are
+/// installed on first use).
 pub fn require_browser() -> bool {
     require("chromium", have_command("chromium"))
         && require("node", have_command("node"))
         && require(
-            "tests/browser/node_modules (npm ci in tests/browser)",
-            browser_dir().join("node_modules/playwright-core").exists(),
+            "npm packages of tests/browser (npm ci there failed or npm is missing)",
+            npm_packages(),
         )
 }

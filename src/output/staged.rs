@@ -1,0 +1,202 @@
+//! A staging folder next to the output: the whole build is written there
+//! first, and moved into place only when everything succeeded.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use super::manifest::{self, MARKER, Manifest};
+use super::{Sink, checked};
+
+pub const STAGING_PREFIX: &str = ".waymark-staging-";
+pub const PREVIOUS_PREFIX: &str = ".waymark-previous-";
+
+/// The files of one build, staged; dropped without being committed, the
+/// folder disappears and the output is untouched.
+pub struct StagedDir {
+    staging: tempfile::TempDir,
+    written: Mutex<BTreeSet<String>>,
+}
+
+impl StagedDir {
+    /// Stages next to `target` (same file system, so moving is a rename).
+    /// The staging folder carries a marker naming this process, so a later
+    /// build can tell a leftover of a killed build from a running one.
+    pub(super) fn new(target: &Path) -> io::Result<StagedDir> {
+        let parent = parent_of(target);
+        fs::create_dir_all(&parent)?;
+        let staging = tempfile::Builder::new()
+            .prefix(&sibling_prefix(STAGING_PREFIX, target))
+            .tempdir_in(&parent)?;
+        Manifest {
+            files: BTreeSet::new(),
+            building_pid: Some(std::process::id()),
+        }
+        .write(staging.path())?;
+        Ok(StagedDir {
+            staging,
+            written: Mutex::new(BTreeSet::new()),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        self.staging.path()
+    }
+
+    fn full_path(&self, path: &Path) -> io::Result<PathBuf> {
+        let path = checked(path)?;
+        let key = manifest::key(path).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("not a UTF-8 file name: {}", path.display()),
+            )
+        })?;
+        if key == MARKER {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("{MARKER} is the name of waymark's own marker file"),
+            ));
+        }
+        let full = self.staging.path().join(path);
+        if let Some(parent) = full.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        self.written.lock().unwrap_or_else(|e| e.into_inner()).insert(key);
+        Ok(full)
+    }
+
+    fn manifest(&self) -> Manifest {
+        Manifest {
+            files: self.written.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+            building_pid: None,
+        }
+    }
+
+    /// Makes the staged folder the output folder. `target` must be missing,
+    /// empty, or hold only files an earlier build listed (checked by the
+    /// caller): the previous folder is deleted whole.
+    pub(super) fn replace(self, target: &Path) -> io::Result<()> {
+        self.manifest().write(self.staging.path())?;
+        let staged = self.staging.keep();
+        let result = swap(&staged, target);
+        if result.is_err() {
+            let _ = fs::remove_dir_all(&staged);
+        }
+        result
+    }
+
+    /// Moves each staged file into `target`, replacing files of the same
+    /// name and leaving every other file alone; files the previous build
+    /// wrote and this one did not are removed. For folders that also hold
+    /// the author's files (`--force`).
+    pub(super) fn merge_into(self, target: &Path, previous: Option<&Manifest>) -> io::Result<()> {
+        let mut manifest = self.manifest();
+        for key in &manifest.files {
+            check_room(target, key)?;
+        }
+        fs::create_dir_all(target)?;
+        for key in &manifest.files {
+            let destination = target.join(key);
+            if let Some(parent) = destination.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            fs::rename(self.staging.path().join(key), destination)?;
+        }
+        if let Some(previous) = previous {
+            for key in previous.files.difference(&manifest.files) {
+                let stale = target.join(key);
+                match fs::remove_file(&stale) {
+                    Ok(()) => remove_empty_parents(target, &stale),
+                    Err(err) if err.kind() == io::ErrorKind::NotFound => {}
+                    Err(err) => return Err(err),
+                }
+            }
+        }
+        manifest.building_pid = None;
+        manifest.write(target)
+        // Dropping `self` removes the now empty staging folder.
+    }
+}
+
+/// Before moving anything in, each file's place must be free of folders
+/// and each folder on its way free of files, so a merge cannot stop half way.
+fn check_room(target: &Path, key: &str) -> io::Result<()> {
+    let destination = target.join(key);
+    if destination.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("{} is a folder, where the site has a file", destination.display()),
+        ));
+    }
+    let mut dir = destination.parent();
+    while let Some(current) = dir {
+        if current == target {
+            break;
+        }
+        if current.exists() && !current.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("{} is a file, where the site has a folder", current.display()),
+            ));
+        }
+        dir = current.parent();
+    }
+    Ok(())
+}
+
+/// Puts `staged` in the place of `target`, keeping the previous folder
+/// aside until the new one is in, so no moment leaves a half-written site.
+fn swap(staged: &Path, target: &Path) -> io::Result<()> {
+    if !target.exists() {
+        return fs::rename(staged, target);
+    }
+    let old = tempfile::Builder::new()
+        .prefix(&sibling_prefix(PREVIOUS_PREFIX, target))
+        .tempdir_in(parent_of(target))?
+        .keep();
+    // tempdir_in made an empty folder; rename needs the name free.
+    fs::remove_dir(&old)?;
+    fs::rename(target, &old)?;
+    if let Err(err) = fs::rename(staged, target) {
+        // Put the previous site back before reporting.
+        let _ = fs::rename(&old, target);
+        return Err(err);
+    }
+    fs::remove_dir_all(&old)
+}
+
+fn remove_empty_parents(output: &Path, file: &Path) {
+    let mut dir = file.parent();
+    while let Some(current) = dir {
+        if current == output || fs::remove_dir(current).is_err() {
+            break;
+        }
+        dir = current.parent();
+    }
+}
+
+/// `.waymark-staging-public-` for an output folder named `public`: the
+/// leftovers of one output folder are told from another's.
+pub fn sibling_prefix(prefix: &str, target: &Path) -> String {
+    let name = target.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    format!("{prefix}{name}-")
+}
+
+pub fn parent_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+impl Sink for StagedDir {
+    fn write(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        fs::write(self.full_path(path)?, bytes)
+    }
+
+    fn copy(&self, path: &Path, from: &Path) -> io::Result<()> {
+        fs::copy(from, self.full_path(path)?).map(|_| ())
+    }
+}

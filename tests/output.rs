@@ -1,0 +1,231 @@
+//! The output folder is waymark's only while waymark made it: every way a
+//! user can point `--output` at their own files leaves those files as they
+//! were, byte for byte (issue: `--output` deleted whatever it was given).
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use common::{TestSite, repo, snapshot};
+
+const MARKER: &str = ".waymark-output";
+
+/// A folder of the user's own: a document, a dotfile, a nested folder.
+fn bystanders(site: &TestSite, dir: &str) {
+    site.file(&format!("{dir}/thesis.txt"), "notes\n")
+        .file(&format!("{dir}/.profile"), "export A=1\n")
+        .file(&format!("{dir}/tools/bin/tool"), [0u8, 159, 146, 150]);
+}
+
+fn no_leftovers(dir: &Path) {
+    let leftovers: Vec<_> = fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with(".waymark-staging") || name.starts_with(".waymark-previous"))
+        .collect();
+    assert!(leftovers.is_empty(), "left behind: {leftovers:?}");
+}
+
+#[test]
+fn a_folder_of_the_users_is_refused_and_left_byte_for_byte() {
+    let site = TestSite::empty();
+    site.run(&["init", "site"]).assert_ok();
+    bystanders(&site, "docs");
+    let before = snapshot(&site.path("docs"));
+    site.run(&["build", "--root", "site", "--output", "docs"])
+        .assert_status(2)
+        .assert_mentions("refusing to write the site into docs")
+        .assert_mentions("not written by waymark")
+        .assert_mentions("--force");
+    assert_eq!(before, snapshot(&site.path("docs")));
+    no_leftovers(site.root());
+}
+
+#[test]
+fn a_home_folder_and_a_git_folder_are_refused() {
+    let site = TestSite::empty();
+    site.run(&["init", "site"]).assert_ok();
+    // A home folder: toolchains and dotfiles.
+    bystanders(&site, "home");
+    site.file("home/.cargo/bin/cargo", "binary");
+    // The site's own repository history.
+    site.file("site/.git/HEAD", "ref: refs/heads/main\n")
+        .file("site/.git/objects/ab/cdef", [1u8, 2, 3]);
+    let home = snapshot(&site.path("home"));
+    let git = snapshot(&site.path("site/.git"));
+    for output in ["home", "site/.git"] {
+        for command in ["build", "watch"] {
+            site.run(&[command, "--root", "site", "--output", output])
+                .assert_status(2)
+                .assert_mentions("not written by waymark");
+        }
+    }
+    assert_eq!(home, snapshot(&site.path("home")));
+    assert_eq!(git, snapshot(&site.path("site/.git")));
+}
+
+#[test]
+fn an_existing_file_as_output_is_refused_and_left_as_it_is() {
+    let site = TestSite::minimal();
+    site.file("out.txt", "keep me");
+    for command in ["build", "watch"] {
+        site.run(&[command, "--output", "out.txt"])
+            .assert_status(2)
+            .assert_mentions("it is a file");
+    }
+    assert_eq!(fs::read(site.path("out.txt")).unwrap(), b"keep me");
+    no_leftovers(site.root());
+}
+
+#[test]
+fn force_writes_beside_the_users_files_and_later_removes_only_its_own() {
+    let site = TestSite::minimal();
+    bystanders(&site, "docs");
+    site.file("docs/index.html", "the user's page");
+    let mine = |s: &TestSite| {
+        let mut files = snapshot(&s.path("docs"));
+        files.retain(|path, _| {
+            ["thesis.txt", ".profile", "tools/bin/tool"]
+                .iter()
+                .any(|p| path == Path::new(p))
+        });
+        files
+    };
+    let before = mine(&site);
+    site.run(&["build", "--output", "docs", "--force"]).assert_ok();
+    assert_eq!(before, mine(&site));
+    // A file of the same name is replaced: that is what --force allows.
+    assert!(
+        fs::read_to_string(site.path("docs/index.html"))
+            .unwrap()
+            .contains("<!DOCTYPE html>")
+    );
+    assert!(site.path("docs/articles/hello/index.html").exists());
+
+    // Without --force the folder is still the user's.
+    site.run(&["build", "--output", "docs"]).assert_status(2);
+
+    // A page the site no longer has is removed; the user's files stay.
+    site.remove("content/articles/hello.md");
+    site.run(&["build", "--output", "docs", "--force"]).assert_ok();
+    assert!(!site.path("docs/articles/hello").exists());
+    assert_eq!(before, mine(&site));
+    no_leftovers(site.root());
+}
+
+#[test]
+fn waymarks_own_folder_is_replaced_until_the_user_adds_a_file() {
+    let site = TestSite::minimal();
+    site.build().assert_ok();
+    assert!(site.output_exists(MARKER), "every build marks its folder");
+    site.build().assert_ok();
+    site.file("public/CNAME", "example.org\n");
+    site.build()
+        .assert_status(2)
+        .assert_mentions("CNAME")
+        .assert_mentions("static/");
+    assert_eq!(site.output("CNAME"), "example.org\n");
+    site.run(&["build", "--force"]).assert_ok();
+    assert_eq!(site.output("CNAME"), "example.org\n");
+    no_leftovers(site.root());
+}
+
+#[test]
+fn the_default_output_is_public_inside_the_site() {
+    let site = TestSite::empty();
+    site.run(&["init", "site"]).assert_ok();
+    site.run(&["build", "--root", "site"]).assert_ok();
+    assert!(site.path("site/public/index.html").exists());
+    assert!(!site.path("public").exists());
+    // A relative --output is relative to the current folder.
+    site.run(&["build", "--root", "site", "--output", "elsewhere"])
+        .assert_ok();
+    assert!(site.path("elsewhere/index.html").exists());
+}
+
+#[test]
+fn leftovers_of_killed_builds_are_cleaned_only_when_they_are_waymarks() {
+    let site = TestSite::minimal();
+    site.build().assert_ok();
+    // A staging folder of a process that is gone, and one of the user's
+    // that only looks like it.
+    let dead_pid = u32::MAX - 7;
+    site.file(
+        ".waymark-staging-public-dead/.waymark-output",
+        format!("{{\"format\":\"waymark-output\",\"building_pid\":{dead_pid},\"files\":[]}}"),
+    )
+    .file(".waymark-staging-public-dead/index.html", "half");
+    site.file(".waymark-staging-public-mine/notes.txt", "mine");
+    // A previous output set aside by a swap, and a look-alike holding a file
+    // its marker does not list.
+    site.file(
+        ".waymark-previous-public-old/.waymark-output",
+        "{\"format\":\"waymark-output\",\"files\":[\"index.html\"]}",
+    )
+    .file(".waymark-previous-public-old/index.html", "old");
+    site.file(
+        ".waymark-previous-public-odd/.waymark-output",
+        "{\"format\":\"waymark-output\",\"files\":[]}",
+    )
+    .file(".waymark-previous-public-odd/thesis.txt", "mine too");
+    site.build().assert_ok();
+    assert!(!site.path(".waymark-staging-public-dead").exists());
+    assert!(!site.path(".waymark-previous-public-old").exists());
+    assert_eq!(
+        fs::read_to_string(site.path(".waymark-staging-public-mine/notes.txt")).unwrap(),
+        "mine"
+    );
+    assert_eq!(
+        fs::read_to_string(site.path(".waymark-previous-public-odd/thesis.txt")).unwrap(),
+        "mine too"
+    );
+}
+
+#[test]
+fn an_output_set_aside_by_a_killed_swap_is_put_back() {
+    let site = TestSite::minimal();
+    site.build().assert_ok();
+    let before = snapshot(&site.path("public"));
+    fs::rename(site.path("public"), site.path(".waymark-previous-public-x1")).unwrap();
+    site.file("content/roadmaps/demo/phases/01-basics.yaml", "title: [broken\n");
+    site.build().assert_status(1);
+    assert_eq!(before, snapshot(&site.path("public")));
+    no_leftovers(site.root());
+}
+
+#[test]
+fn a_build_killed_at_any_moment_leaves_the_previous_output_whole() {
+    let site = TestSite::empty();
+    let out = site.path("out");
+    let build = || {
+        Command::new(env!("CARGO_BIN_EXE_waymark"))
+            .args(["build", "--root", repo().to_str().unwrap(), "--output"])
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    assert!(build().status.success());
+    let complete = snapshot(&out);
+    for delay_ms in [5, 20, 40, 80, 120, 200, 300] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_waymark"))
+            .args(["build", "--root", repo().to_str().unwrap(), "--output"])
+            .arg(&out)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        // The same content builds the same bytes: old or new, it is whole.
+        if out.exists() {
+            assert_eq!(complete, snapshot(&out), "killed after {delay_ms} ms");
+        }
+    }
+    assert!(build().status.success());
+    assert_eq!(complete, snapshot(&out));
+    no_leftovers(site.root());
+}
