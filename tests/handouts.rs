@@ -272,6 +272,14 @@ fn without_chromium_pdf_fails_clearly() {
 
 // ---------------------------------------------------------------- PDFs
 
+/// pdftotext answers `-v`, not `--version`.
+fn have_pdftotext() -> bool {
+    Command::new("pdftotext")
+        .arg("-v")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
 fn pdftotext(pdf: &Path, pages: Option<(usize, usize)>) -> String {
     let mut command = Command::new("pdftotext");
     if let Some((first, last)) = pages {
@@ -286,7 +294,7 @@ fn pdftotext(pdf: &Path, pages: Option<(usize, usize)>) -> String {
 /// booklet, page counts, outlines, the booklet's contents.
 fn check_pdfs(paper: &str) {
     if !common::require("chromium", common::have_command("chromium"))
-        || !common::require("pdftotext (poppler-utils)", common::have_command("pdftotext"))
+        || !common::require("pdftotext (poppler-utils)", have_pdftotext())
     {
         return;
     }
