@@ -423,3 +423,77 @@ fn store(sink: &dyn Sink, path: &SitePath, from: &Path, errors: &mut Vec<String>
         errors.push(format!("cannot write {path}: {err}"));
     }
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// A stand-in for Chromium: a shell script that finds `--print-to-pdf=`
+    /// and then runs `body` with `$out` set.
+    fn fake_chrome(dir: &Path, body: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let path = dir.join("fake-chrome");
+        let script = format!(
+            "#!/bin/sh\nfor a in \"$@\"; do case \"$a\" in --print-to-pdf=*) out=\"${{a#--print-to-pdf=}}\";; esac; done\n{body}\n"
+        );
+        std::fs::write(&path, script).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    fn printer(chrome: PathBuf) -> Printer {
+        Printer {
+            chrome,
+            jobs: 2,
+            timeout: Duration::from_secs(2),
+        }
+    }
+
+    #[test]
+    fn a_chromium_that_hangs_is_stopped_with_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let html = dir.path().join("a.html");
+        std::fs::write(&html, "<p>hi</p>").unwrap();
+        let started = Instant::now();
+        let result = printer(fake_chrome(dir.path(), "sleep 30")).print(&html, &dir.path().join("a.pdf"));
+        let error = result.unwrap_err();
+        assert!(
+            error.contains("did not print") && error.contains("was stopped"),
+            "{error}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(10), "the wait is bounded");
+    }
+
+    #[test]
+    fn a_pdf_written_before_a_hang_or_crash_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let html = dir.path().join("a.html");
+        std::fs::write(&html, "<p>hi</p>").unwrap();
+        let pdf = dir.path().join("a.pdf");
+        let write = "printf '%%PDF-1.4\\n%%%%EOF\\n' > \"$out\"";
+        let hangs = printer(fake_chrome(dir.path(), &format!("{write}\nsleep 30")));
+        hangs.print(&html, &pdf).unwrap();
+        let crashes = printer(fake_chrome(dir.path(), &format!("{write}\nexit 139")));
+        crashes.print(&html, &pdf).unwrap();
+        let fails = printer(fake_chrome(dir.path(), "echo 'cannot open display' >&2\nexit 1"));
+        let error = fails.print(&html, &pdf).unwrap_err();
+        assert!(
+            error.contains("failed to print") && error.contains("cannot open display"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn chromium_is_looked_up_as_documented() {
+        let dir = tempfile::tempdir().unwrap();
+        let chrome = fake_chrome(dir.path(), "exit 0");
+        assert_eq!(find_chrome(Some(&chrome)).unwrap(), chrome);
+        let error = find_chrome(Some(Path::new("/nonexistent/chromium"))).unwrap_err();
+        assert!(error.contains("apt-get install chromium"), "{error}");
+    }
+
+    #[test]
+    fn file_urls_are_encoded() {
+        assert_eq!(file_url(Path::new("/tmp/a b/#1.html")), "file:///tmp/a%20b/%231.html");
+    }
+}

@@ -39,13 +39,12 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     #[test]
-    fn draws_a_square_code() {
-        let svg = super::svg("https://example.org/roadmaps/a/b/", "QR code").unwrap();
+    fn draws_a_square_code_with_a_quiet_zone() {
+        let svg = super::svg("https://example.org/roadmaps/a/b/", "QR code of <b>").unwrap();
         assert!(svg.starts_with("<svg"));
-        assert!(
-            svg.contains("viewBox=\"0 0 33 33\""),
-            "version 2 (25 modules) + quiet zone: {svg}"
-        );
-        assert!(svg.matches('M').count() > 100);
+        // 33 bytes at level M need version 3: 29 modules, plus 4 on each side.
+        assert!(svg.contains("viewBox=\"0 0 37 37\""), "{svg}");
+        assert!(svg.contains("aria-label=\"QR code of &lt;b&gt;\""));
+        assert!(!svg.contains("M0 0h1"), "the quiet zone stays white");
     }
 }
