@@ -18,3 +18,6 @@ pub mod render;
 pub mod resolve;
 pub mod serve;
 pub mod source;
+
+#[cfg(test)]
+mod properties;

@@ -180,9 +180,16 @@ fn requests_outside_the_site_get_no_file() {
     let _serial = serial();
     let site = TestSite::minimal();
     site.file("static/ok.txt", "inside");
-    #[cfg(unix)]
-    std::os::unix::fs::symlink("/etc/passwd", site.path("static/escape.txt")).unwrap();
     let server = serve(site.root());
+    // A symlink out of the site fails the rebuild (as it fails build and
+    // check); the last good site stays and the link is never served.
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("/etc/passwd", site.path("static/escape.txt")).unwrap();
+        wait_until(Duration::from_secs(30), || {
+            server.log().contains("outside the site folder")
+        });
+    }
     for path in [
         "/../../etc/passwd",
         "/..%2f..%2fetc%2fpasswd",
@@ -379,5 +386,100 @@ fn watch_with_polling_sees_changes_too() {
     site.file("content/pages/about.md", "---\ntitle: About, polled\n---\nChanged.\n");
     wait_until(Duration::from_secs(30), || {
         std::fs::read_to_string(&about).is_ok_and(|html| html.contains("About, polled"))
+    });
+}
+
+/// A raw request with the given head lines, answered in full.
+fn raw(port: u16, head: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let _ = stream.write_all(head.as_bytes());
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+fn upgrade(host: &str, origin: Option<&str>) -> String {
+    let origin = origin.map(|o| format!("Origin: {o}\r\n")).unwrap_or_default();
+    format!(
+        "GET /__waymark/live HTTP/1.1\r\nHost: {host}\r\n{origin}Upgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    )
+}
+
+#[test]
+fn the_preview_answers_only_this_machine_and_its_own_pages() {
+    let _serial = serial();
+    let site = TestSite::minimal();
+    let server = serve(site.root());
+    let port = server.port;
+    // DNS rebinding: a foreign host name is refused, loopback names are not.
+    let foreign = raw(port, "GET / HTTP/1.1\r\nHost: attacker.example:1111\r\n\r\n");
+    assert!(foreign.starts_with("HTTP/1.1 403"), "{foreign}");
+    assert!(!foreign.contains("<html"), "{foreign}");
+    for host in [
+        "localhost",
+        &format!("127.0.0.1:{port}"),
+        &format!("localhost:{port}"),
+        "[::1]:1",
+    ] {
+        let ok = raw(port, &format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n"));
+        assert!(ok.starts_with("HTTP/1.1 200"), "{host}: {ok}");
+    }
+    // A live-reload socket opened by another site's page is refused.
+    let host = format!("127.0.0.1:{port}");
+    let cross = raw(port, &upgrade(&host, Some("https://evil.example")));
+    assert!(cross.starts_with("HTTP/1.1 403"), "{cross}");
+    let mut own = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    own.write_all(upgrade(&host, Some(&format!("http://{host}"))).as_bytes())
+        .unwrap();
+    let mut first = [0u8; 12];
+    own.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 101");
+}
+
+#[test]
+fn request_heads_and_live_clients_are_bounded() {
+    let _serial = serial();
+    let site = TestSite::minimal();
+    let server = serve(site.root());
+    let port = server.port;
+    let huge = format!(
+        "GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(64 * 1024)
+    );
+    let response = raw(port, &huge);
+    assert!(
+        response.starts_with("HTTP/1.1 431"),
+        "{}",
+        &response[..response.len().min(200)]
+    );
+
+    // Live-reload clients beyond the cap get 503; pages are still served.
+    let host = format!("127.0.0.1:{port}");
+    let mut sockets = Vec::new();
+    let mut refused = 0;
+    for _ in 0..80 {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        stream.write_all(upgrade(&host, None).as_bytes()).unwrap();
+        let mut status = [0u8; 12];
+        stream.read_exact(&mut status).unwrap();
+        match &status {
+            b"HTTP/1.1 101" => sockets.push(stream),
+            b"HTTP/1.1 503" => refused += 1,
+            other => panic!("unexpected {}", String::from_utf8_lossy(other)),
+        }
+    }
+    assert_eq!((sockets.len(), refused), (64, 16));
+    let page = get(port, "/").unwrap();
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    // Closed tabs give their places back.
+    drop(sockets);
+    wait_until(Duration::from_secs(30), || {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream.write_all(upgrade(&host, None).as_bytes()).unwrap();
+        let mut status = [0u8; 12];
+        stream.read_exact(&mut status).is_ok() && &status == b"HTTP/1.1 101"
     });
 }

@@ -28,8 +28,6 @@ struct Page<'a> {
 /// One phase as a handout shows it, alone or in a booklet.
 #[derive(Serialize)]
 pub struct HandoutPhase<'a> {
-    /// The progress key (`roadmap/phase`).
-    key: String,
     roadmap_id: &'a str,
     /// Prefix of every id inside the phase, so ids stay unique in a booklet.
     prefix: String,
@@ -55,7 +53,6 @@ fn handout_phase<'a>(site: &'a Site, r: usize, p: usize, prefix: String, printed
     let roadmap = &site.roadmaps[r];
     let live_url = site.config.base_url.permalink(&phase.path);
     HandoutPhase {
-        key: format!("{}/{}", roadmap.id, phase.id),
         roadmap_id: roadmap.id.as_str(),
         prefix,
         page_name: format!("phase-{}", p + 1),

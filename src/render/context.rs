@@ -63,6 +63,8 @@ pub struct RoadmapCard<'a> {
 #[derive(Serialize)]
 pub struct PhaseCore<'a> {
     pub id: &'a str,
+    /// `<roadmap-id>/<phase-id>`, for progress tracking.
+    pub key: String,
     pub number: u64,
     pub position: usize,
     pub title: &'a str,
@@ -85,6 +87,8 @@ pub struct PhaseCard<'a> {
 #[derive(Serialize)]
 pub struct TopicCard<'a> {
     pub id: &'a str,
+    /// `<roadmap-id>/<topic-id>`, for progress tracking.
+    pub key: String,
     pub title: &'a str,
     pub path: &'a SitePath,
     pub duration: Option<Duration>,
@@ -116,6 +120,8 @@ pub struct ProjectCtx<'a> {
 #[derive(Serialize)]
 pub struct TopicFull<'a> {
     pub id: &'a str,
+    /// `<roadmap-id>/<topic-id>`, for progress tracking.
+    pub key: String,
     pub title: &'a str,
     pub path: &'a SitePath,
     pub duration: Option<Duration>,
@@ -203,6 +209,8 @@ impl<'a> Ctx<'a> {
 
     pub fn roadmap_card(&self, r: usize) -> RoadmapCard<'a> {
         let roadmap = &self.site.roadmaps[r];
+        // The same computation as the timeline's totals, so they agree.
+        let (duration, ongoing) = super::timeline::length(&roadmap.phases);
         RoadmapCard {
             id: roadmap.id.as_str(),
             title: &roadmap.title,
@@ -212,8 +220,8 @@ impl<'a> Ctx<'a> {
             audience: roadmap.audience.as_deref(),
             phase_count: roadmap.phases.len(),
             topic_count: roadmap.phases.iter().map(|p| p.topics.len()).sum(),
-            duration: Duration::total(roadmap.phases.iter().filter_map(|p| p.duration)),
-            ongoing: roadmap.phases.iter().any(|p| p.duration == Some(Duration::Ongoing)),
+            duration,
+            ongoing,
             extra: &roadmap.extra,
         }
     }
@@ -222,6 +230,7 @@ impl<'a> Ctx<'a> {
         let phase: &'a Phase = self.site.phase(r, p);
         PhaseCore {
             id: phase.id.as_str(),
+            key: super::progress::key(self.site, r, phase.id.as_str()),
             number: phase.number,
             position: p + 1,
             title: &phase.title,
@@ -243,6 +252,7 @@ impl<'a> Ctx<'a> {
                 .iter()
                 .map(|t| TopicCard {
                     id: t.id.as_str(),
+                    key: super::progress::key(self.site, r, t.id.as_str()),
                     title: &t.title,
                     path: &t.path,
                     duration: t.duration,
@@ -281,6 +291,7 @@ impl<'a> Ctx<'a> {
         let node = NodeId::Topic(r, p, t);
         TopicFull {
             id: topic.id.as_str(),
+            key: super::progress::key(self.site, r, topic.id.as_str()),
             title: &topic.title,
             path: &topic.path,
             duration: topic.duration,

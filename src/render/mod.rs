@@ -3,8 +3,12 @@
 
 pub(crate) mod context;
 mod data;
+mod diagram;
+mod progress;
 mod search;
+mod svg;
 mod theme;
+mod timeline;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -480,13 +484,27 @@ fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
     match job {
         Job::Home => {
             #[derive(Serialize)]
+            struct HomeCard<'a> {
+                #[serde(flatten)]
+                card: context::RoadmapCard<'a>,
+                diagram: String,
+            }
+            #[derive(Serialize)]
             struct Home<'a> {
-                roadmaps: Vec<context::RoadmapCard<'a>>,
+                roadmaps: Vec<HomeCard<'a>>,
                 articles: Vec<context::DocCard<'a>>,
                 article_count: usize,
+                /// Each roadmap's topics, for progress on the cards.
+                progress: String,
             }
             Box::new(Home {
-                roadmaps: (0..site.roadmaps.len()).map(|r| ctx.roadmap_card(r)).collect(),
+                progress: progress::json(site, 0..site.roadmaps.len(), false),
+                roadmaps: (0..site.roadmaps.len())
+                    .map(|r| HomeCard {
+                        card: ctx.roadmap_card(r),
+                        diagram: diagram::mini(&diagram::Graph::of(site, r, ctx.root)),
+                    })
+                    .collect(),
                 articles: (0..site.articles.len().min(6))
                     .map(|i| ctx.doc_card(NodeId::Article(i)))
                     .collect(),
@@ -501,9 +519,19 @@ fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
                 pages: Vec<context::Link<'a>>,
                 articles: Vec<context::DocCard<'a>>,
                 referenced_by: Vec<context::Link<'a>>,
+                diagram: String,
+                plan: timeline::Plan,
+                timeline: String,
+                /// Phases' topics and topics' requirements, for progress and "next up".
+                progress: String,
             }
             let roadmap = &site.roadmaps[r];
+            let plan = timeline::Plan::of(&roadmap.phases);
             Box::new(Overview {
+                diagram: diagram::overview(&diagram::Graph::of(site, r, ctx.root)),
+                timeline: plan.svg(&roadmap.title),
+                plan,
+                progress: progress::json(site, [r], true),
                 roadmap: ctx.roadmap_card(r),
                 phases: (0..roadmap.phases.len()).map(|p| ctx.phase_card(r, p)).collect(),
                 pages: (0..roadmap.pages.len())

@@ -2,16 +2,18 @@
 //! small live-reload script into HTML pages, and pushes build results to
 //! open tabs over WebSockets (not Server-Sent Events: browsers allow six
 //! HTTP connections per host, so a seventh tab would hang). No async
-//! runtime: a few worker threads, and one thread per open tab.
+//! runtime: a few worker threads, and one thread per open tab, bounded.
+//! Requests are parsed by httparse with a bounded head; the server answers
+//! only requests for this machine (DNS rebinding) and live-reload sockets
+//! opened by its own pages.
 
-use std::io;
-use std::net::{IpAddr, SocketAddr, TcpListener};
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TrySendError, channel, sync_channel};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use tiny_http::{Header, Request, Response, Server, StatusCode};
 use tungstenite::Message;
 use tungstenite::protocol::{Role, WebSocket};
 
@@ -35,6 +37,8 @@ pub struct Shared {
     /// that loaded a page just before a rebuild notices it missed one.
     build: Mutex<String>,
     clients: Mutex<Vec<Sender<String>>>,
+    /// Open live-reload sockets.
+    live: Mutex<usize>,
 }
 
 impl Shared {
@@ -45,6 +49,7 @@ impl Shared {
             status: Mutex::new(String::new()),
             build: Mutex::new(String::new()),
             clients: Mutex::new(Vec::new()),
+            live: Mutex::new(0),
         })
     }
 
@@ -95,40 +100,217 @@ pub fn bind(bind: IpAddr, port: u16) -> Result<(TcpListener, Option<String>), St
     ))
 }
 
-/// Starts serving on `listener` in background threads.
+/// The most a request head may take; larger ones get 431.
+const MAX_HEAD: usize = 16 * 1024;
+/// Connections waiting for a worker; beyond that, 503 at once.
+const MAX_QUEUED: usize = 128;
+/// Open live-reload sockets (one thread each); beyond that, 503.
+const MAX_LIVE_CLIENTS: usize = 64;
+/// A client that sends nothing for this long is dropped (slow clients
+/// cannot hold a worker).
+const IO_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Starts serving on `listener`: one thread accepts, a few workers answer,
+/// one thread per open tab (at most [`MAX_LIVE_CLIENTS`]) pushes builds.
+/// Every response closes its connection, so a worker is never held by an
+/// idle keep-alive connection.
 pub fn start(listener: TcpListener, shared: Arc<Shared>) -> Result<(), String> {
-    let server = Arc::new(Server::from_listener(listener, None).map_err(|e| format!("cannot start the server: {e}"))?);
+    let (queue, waiting) = sync_channel::<TcpStream>(MAX_QUEUED);
+    let waiting = Arc::new(Mutex::new(waiting));
     for _ in 0..WORKERS {
-        let server = server.clone();
+        let waiting = waiting.clone();
         let shared = shared.clone();
         std::thread::spawn(move || {
-            while let Ok(request) = server.recv() {
+            loop {
+                let next = waiting.lock().unwrap_or_else(|p| p.into_inner()).recv();
+                let Ok(stream) = next else { return };
                 // A client that hangs up mid-response is not our problem.
-                let _ = handle(request, &shared);
+                let _ = answer(stream, &shared);
             }
         });
     }
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            match queue.try_send(stream) {
+                Ok(()) => {}
+                Err(TrySendError::Full(mut stream)) => {
+                    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+                    let _ = write_response(&mut stream, &Reply::text(503, "the preview server is busy"), false);
+                }
+                Err(TrySendError::Disconnected(_)) => return,
+            }
+        }
+    });
     Ok(())
 }
 
-fn handle(request: Request, shared: &Arc<Shared>) -> io::Result<()> {
-    let method = request.method().as_str().to_owned();
-    if method != "GET" && method != "HEAD" {
-        return request.respond(Response::from_string("only GET and HEAD are served").with_status_code(405));
+/// A response before it is written.
+struct Reply {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn text(status: u16, body: &str) -> Reply {
+        Reply {
+            status,
+            headers: vec![("Content-Type", "text/plain; charset=utf-8".into())],
+            body: body.as_bytes().to_vec(),
+        }
     }
-    let url = request.url().to_owned();
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        101 => "Switching Protocols",
+        200 => "OK",
+        301 => "Moved Permanently",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "",
+    }
+}
+
+fn write_response(stream: &mut TcpStream, reply: &Reply, head_only: bool) -> io::Result<()> {
+    let mut out = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
+    for (name, value) in &reply.headers {
+        out.push_str(&format!("{name}: {value}\r\n"));
+    }
+    out.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        reply.body.len()
+    ));
+    let mut bytes = out.into_bytes();
+    if !head_only {
+        bytes.extend_from_slice(&reply.body);
+    }
+    stream.write_all(&bytes)?;
+    stream.flush()
+}
+
+/// Reads the request head: everything up to the blank line, at most
+/// [`MAX_HEAD`] bytes. `Ok(None)` when it is larger.
+fn read_head(stream: &mut TcpStream) -> io::Result<Option<Vec<u8>>> {
+    let mut head = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut chunk)?;
+        if n == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "closed before the request ended",
+            ));
+        }
+        let searched_from = head.len().saturating_sub(3);
+        head.extend_from_slice(&chunk[..n]);
+        if let Some(end) = head[searched_from..].windows(4).position(|w| w == b"\r\n\r\n") {
+            head.truncate(searched_from + end + 4);
+            return Ok(Some(head));
+        }
+        if head.len() > MAX_HEAD {
+            return Ok(None);
+        }
+    }
+}
+
+fn answer(mut stream: TcpStream, shared: &Arc<Shared>) -> io::Result<()> {
+    stream.set_read_timeout(Some(IO_TIMEOUT))?;
+    stream.set_write_timeout(Some(IO_TIMEOUT))?;
+    let Some(head) = read_head(&mut stream)? else {
+        return write_response(
+            &mut stream,
+            &Reply::text(431, "the request head is larger than 16 KB"),
+            false,
+        );
+    };
+    let mut headers = [httparse::EMPTY_HEADER; 64];
+    let mut request = httparse::Request::new(&mut headers);
+    match request.parse(&head) {
+        Ok(httparse::Status::Complete(_)) => {}
+        Err(httparse::Error::TooManyHeaders) => {
+            return write_response(&mut stream, &Reply::text(431, "too many request headers"), false);
+        }
+        _ => return write_response(&mut stream, &Reply::text(400, "bad request"), false),
+    }
+    let header = |name: &str| {
+        request
+            .headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case(name))
+            .and_then(|h| std::str::from_utf8(h.value).ok())
+            .map(str::trim)
+    };
+    let method = request.method.unwrap_or("");
+    let head_only = method == "HEAD";
+    if method != "GET" && !head_only {
+        return write_response(&mut stream, &Reply::text(405, "only GET and HEAD are served"), false);
+    }
+    // DNS rebinding: a web page whose host name resolves to this machine
+    // must not read the preview. Only IP literals and localhost are served.
+    let host = header("Host").unwrap_or("");
+    if !host.is_empty() && !host_allowed(host) {
+        return write_response(
+            &mut stream,
+            &Reply::text(
+                403,
+                "this preview server answers only requests for localhost or an IP address",
+            ),
+            head_only,
+        );
+    }
+    let url = request.path.unwrap_or("/");
     let raw_path = url.split(['?', '#']).next().unwrap_or("/");
     if raw_path == SOCKET_PATH {
-        return open_socket(request, shared);
+        // Another site open in the browser must not read build errors.
+        let same_origin = header("Origin").is_none_or(|origin| origin.eq_ignore_ascii_case(&format!("http://{host}")));
+        if !same_origin {
+            return write_response(
+                &mut stream,
+                &Reply::text(403, "live reload is only for pages of this site"),
+                false,
+            );
+        }
+        let key = header("Sec-WebSocket-Key").map(str::to_owned);
+        return open_socket(stream, key, shared);
     }
-    if raw_path == SCRIPT_PATH {
-        return request.respond(with_type(
-            Response::from_string(LIVE_SCRIPT),
-            "text/javascript; charset=utf-8",
-        ));
-    }
+    let reply = if raw_path == SCRIPT_PATH {
+        Reply {
+            status: 200,
+            headers: vec![("Content-Type", "text/javascript; charset=utf-8".into())],
+            body: LIVE_SCRIPT.as_bytes().to_vec(),
+        }
+    } else {
+        site_reply(shared, raw_path)
+    };
+    write_response(&mut stream, &reply, head_only)
+}
+
+/// `localhost`, `*.localhost` and IP literals, with or without a port.
+fn host_allowed(host: &str) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        match rest.split_once(']') {
+            Some((ip, _)) => return ip.parse::<std::net::Ipv6Addr>().is_ok(),
+            None => return false,
+        }
+    } else {
+        match host.rsplit_once(':') {
+            Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+            _ => host,
+        }
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost" || name.ends_with(".localhost") || name.parse::<std::net::Ipv4Addr>().is_ok()
+}
+
+fn site_reply(shared: &Shared, raw_path: &str) -> Reply {
     let Some(key) = site_key(raw_path) else {
-        return request.respond(Response::from_string("bad request").with_status_code(400));
+        return Reply::text(400, "bad request");
     };
     let files = shared.files();
     let lookup = |key: &str| -> Option<(String, Stored)> {
@@ -140,15 +322,15 @@ fn handle(request: Request, shared: &Arc<Shared>) -> io::Result<()> {
         files.get(&file).map(|stored| (file, stored.clone()))
     };
     match lookup(&key) {
-        Some((file, stored)) => respond(request, shared, &file, &stored, 200),
-        None if lookup(&format!("{key}/")).is_some() => {
-            let location = format!("{raw_path}/");
-            let header = Header::from_bytes("Location", location.as_bytes()).expect("ASCII header");
-            request.respond(Response::empty(301).with_header(header))
-        }
+        Some((file, stored)) => file_reply(shared, &file, &stored, 200),
+        None if lookup(&format!("{key}/")).is_some() => Reply {
+            status: 301,
+            headers: vec![("Location", format!("{raw_path}/"))],
+            body: Vec::new(),
+        },
         None => match lookup("404.html") {
-            Some((file, stored)) => respond(request, shared, &file, &stored, 404),
-            None => request.respond(Response::from_string("not found").with_status_code(404)),
+            Some((file, stored)) => file_reply(shared, &file, &stored, 404),
+            None => Reply::text(404, "not found"),
         },
     }
 }
@@ -167,15 +349,15 @@ pub fn site_key(raw_path: &str) -> Option<String> {
     Some(relative.to_owned())
 }
 
-fn respond(request: Request, shared: &Shared, file: &str, stored: &Stored, status: u16) -> io::Result<()> {
+fn file_reply(shared: &Shared, file: &str, stored: &Stored, status: u16) -> Reply {
     let content_type = content_type(file);
     let bytes: Vec<u8> = match stored {
         Stored::Bytes { data, .. } => data.to_vec(),
         Stored::Copy { source, .. } => match read_inside(&shared.root, source) {
             Some(bytes) => bytes,
-            None => return request.respond(Response::from_string("not found").with_status_code(404)),
+            None => return Reply::text(404, "not found"),
         },
-        Stored::Hash(_) => return request.respond(Response::from_string("not kept in memory").with_status_code(500)),
+        Stored::Hash(_) => return Reply::text(500, "not kept in memory"),
     };
     let body = if content_type.starts_with("text/html") {
         let build = shared.build.lock().unwrap_or_else(|p| p.into_inner()).clone();
@@ -183,10 +365,14 @@ fn respond(request: Request, shared: &Shared, file: &str, stored: &Stored, statu
     } else {
         bytes
     };
-    let response = with_type(Response::from_data(body), content_type)
-        .with_status_code(StatusCode(status))
-        .with_header(Header::from_bytes("Cache-Control", "no-store").expect("ASCII header"));
-    request.respond(response)
+    Reply {
+        status,
+        headers: vec![
+            ("Content-Type", content_type.into()),
+            ("Cache-Control", "no-store".into()),
+        ],
+        body,
+    }
 }
 
 /// Reads a source file only if it really lies inside the site.
@@ -206,10 +392,6 @@ fn inject_script(mut html: Vec<u8>, build: &str) -> Vec<u8> {
         .unwrap_or(html.len());
     html.splice(at..at, tag.into_bytes());
     html
-}
-
-fn with_type<R: io::Read>(response: Response<R>, content_type: &str) -> Response<R> {
-    response.with_header(Header::from_bytes("Content-Type", content_type.as_bytes()).expect("ASCII header"))
 }
 
 pub fn content_type(file: &str) -> &'static str {
@@ -247,23 +429,31 @@ pub fn content_type(file: &str) -> &'static str {
 
 /// Upgrades a request to a WebSocket and gives it its own thread, which
 /// sends the current state at once, then every build, until the tab goes.
-fn open_socket(request: Request, shared: &Arc<Shared>) -> io::Result<()> {
-    let key = request
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("Sec-WebSocket-Key"))
-        .map(|h| h.value.as_str().to_owned());
+fn open_socket(mut stream: TcpStream, key: Option<String>, shared: &Arc<Shared>) -> io::Result<()> {
     let Some(key) = key else {
-        return request.respond(Response::from_string("a WebSocket upgrade was expected").with_status_code(400));
+        return write_response(
+            &mut stream,
+            &Reply::text(400, "a WebSocket upgrade was expected"),
+            false,
+        );
+    };
+    let Some(slot) = LiveSlot::take(shared) else {
+        return write_response(
+            &mut stream,
+            &Reply::text(503, "too many open live-reload connections"),
+            false,
+        );
     };
     let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
-    let response = Response::empty(101)
-        .with_header(Header::from_bytes("Upgrade", "websocket").expect("ASCII header"))
-        .with_header(Header::from_bytes("Connection", "Upgrade").expect("ASCII header"))
-        .with_header(Header::from_bytes("Sec-WebSocket-Accept", accept.as_bytes()).expect("ASCII header"));
-    let stream = request.upgrade("websocket", response);
+    let handshake = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
+    );
+    stream.write_all(handshake.as_bytes())?;
+    // Idle tabs are pinged, not timed out.
+    stream.set_read_timeout(None)?;
     let shared = shared.clone();
     std::thread::spawn(move || {
+        let _slot = slot;
         let mut socket = WebSocket::from_raw_socket(stream, Role::Server, None);
         let (messages, hello) = shared.subscribe();
         // Ends when a send fails: the tab was closed or reloaded.
@@ -284,6 +474,27 @@ fn open_socket(request: Request, shared: &Arc<Shared>) -> io::Result<()> {
         }
     });
     Ok(())
+}
+
+/// One of the [`MAX_LIVE_CLIENTS`] live-reload places, given back on drop.
+struct LiveSlot(Arc<Shared>);
+
+impl LiveSlot {
+    fn take(shared: &Arc<Shared>) -> Option<LiveSlot> {
+        let mut live = shared.live.lock().unwrap_or_else(|p| p.into_inner());
+        if *live >= MAX_LIVE_CLIENTS {
+            return None;
+        }
+        *live += 1;
+        Some(LiveSlot(shared.clone()))
+    }
+}
+
+impl Drop for LiveSlot {
+    fn drop(&mut self) {
+        let mut live = self.0.live.lock().unwrap_or_else(|p| p.into_inner());
+        *live = live.saturating_sub(1);
+    }
 }
 
 #[cfg(test)]

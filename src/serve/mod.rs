@@ -2,7 +2,7 @@
 //! change; `serve` rebuilds into memory and serves the site over HTTP with
 //! live reload. Both keep the last good site when a change breaks the build.
 
-mod http;
+pub(crate) mod http;
 mod session;
 mod watcher;
 
@@ -69,6 +69,9 @@ pub fn serve(opts: &ServeOptions) -> Result<(), Error> {
     announce(&shared, &builds.next(), &outcome, &session);
     http::start(listener, shared.clone()).map_err(Error::Fatal)?;
     eprintln!("serving {} at {url} (Ctrl+C to stop)", display(&opts.root));
+    if !opts.bind.is_loopback() {
+        warn_exposed(opts.bind, port);
+    }
     if opts.open {
         open_browser(&url);
     }
@@ -345,6 +348,32 @@ fn remove_empty_parents(output: &Path, file: &Path) {
             break;
         }
         dir = current.parent();
+    }
+}
+
+/// The preview is made for this machine: say so when it is reachable from
+/// others, and list the addresses they would use.
+fn warn_exposed(bind: IpAddr, port: u16) {
+    eprintln!(
+        "warning: --bind {bind} makes the preview reachable from other machines on your network; \
+         it is a development server for this machine (use 127.0.0.1 unless you mean it)"
+    );
+    let addresses: Vec<IpAddr> = if bind.is_unspecified() {
+        if_addrs::get_if_addrs()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|interface| interface.ip())
+            .filter(|ip| !ip.is_loopback() && ip.is_ipv4() == bind.is_ipv4())
+            .collect()
+    } else {
+        vec![bind]
+    };
+    for ip in addresses {
+        let host = match ip {
+            IpAddr::V6(ip) => format!("[{ip}]"),
+            ip => ip.to_string(),
+        };
+        eprintln!("  also at http://{host}:{port}/");
     }
 }
 

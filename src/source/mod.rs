@@ -2,7 +2,7 @@
 //! YAML into raw types that mirror the files. Nothing here knows what a
 //! value means; `resolve` checks that.
 
-mod frontmatter;
+pub(crate) mod frontmatter;
 pub mod raw;
 pub mod yaml;
 
