@@ -10,9 +10,26 @@ use syntect::util::LinesWithEndings;
 
 const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 
+/// bat's curated grammars (via two-face): syntect's own set lacks the
+/// languages real roadmaps use (Dockerfile, TOML, TSX, Terraform, Kotlin…).
+/// Loaded on the first code block, so a site without code never pays for it.
 fn syntaxes() -> &'static SyntaxSet {
     static SET: OnceLock<SyntaxSet> = OnceLock::new();
-    SET.get_or_init(SyntaxSet::load_defaults_newlines)
+    SET.get_or_init(two_face::syntax::extra_newlines)
+}
+
+/// The languages a fence may name, with the names that select them, sorted:
+/// docs/languages.md is made from this (see its test).
+#[cfg(test)]
+fn languages() -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = syntaxes()
+        .syntaxes()
+        .iter()
+        .filter(|s| !s.hidden && !s.file_extensions.is_empty())
+        .map(|s| (s.name.clone(), s.file_extensions.clone()))
+        .collect();
+    out.sort_by_key(|(name, _)| name.to_lowercase());
+    out
 }
 
 fn themes() -> &'static ThemeSet {
@@ -148,6 +165,55 @@ fn with_contrast(fg: Color, bg: Color) -> Color {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// docs/languages.md lists what the grammar set really holds; run with
+    /// `WAYMARK_BLESS=1` to write it again after changing the set.
+    #[test]
+    fn the_languages_page_lists_the_grammars() {
+        let mut page = String::from(
+            "# Languages highlighted in code blocks\n\n\
+             A fenced code block is highlighted when its language (the word after\n\
+             ```` ``` ````) is one of the names below, in any letter case. The grammars\n\
+             are bat's curated set (the `two-face` crate). `text`, `txt`, `plain`,\n\
+             `plaintext`, `none` and `output` mean \"no highlighting\"; any other\n\
+             unknown name is shown as plain text with a warning.\n\n\
+             This page is generated from the grammar set by a test.\n\n\
+             | language | names for the fence |\n| --- | --- |\n",
+        );
+        for (name, tokens) in languages() {
+            let tokens: Vec<String> = tokens.iter().map(|t| format!("`{t}`")).collect();
+            page.push_str(&format!(
+                "| {} | {} |\n",
+                name.replace('|', "\\|"),
+                tokens.join(", ").replace('|', "\\|")
+            ));
+        }
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/languages.md");
+        if std::env::var_os("WAYMARK_BLESS").is_some() {
+            std::fs::write(&path, &page).unwrap();
+        }
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap_or_default(),
+            page,
+            "run with WAYMARK_BLESS=1"
+        );
+        for wanted in [
+            "dockerfile",
+            "graphql",
+            "jsx",
+            "tsx",
+            "toml",
+            "tf",
+            "hcl",
+            "kt",
+            "swift",
+            "ps1",
+            "vue",
+            "svelte",
+        ] {
+            assert!(highlight("x = 1\n", wanted).is_some(), "{wanted} is not highlighted");
+        }
+    }
 
     #[test]
     fn known_language_gets_classes() {

@@ -36,6 +36,14 @@ for (const scheme of ["light", "dark"]) {
     for (const [name, url] of pages) {
       await page.goto(server.url + url, { waitUntil: "load" });
       await page.waitForTimeout(200);
+      // The overview's picture (diagram, timeline) is what matters there.
+      if (name === "overview") {
+        await page.evaluate(() => {
+          const figure = document.querySelector("svg a[data-topic]")?.closest("section, figure");
+          if (figure) window.scrollTo(0, figure.getBoundingClientRect().top + window.scrollY - 16);
+        });
+        await page.waitForTimeout(100);
+      }
       const file = path.join(outDir, `${name}-${width}-${scheme}.png`);
       await page.screenshot({ path: file });
       console.log(file);
