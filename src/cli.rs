@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::build::{self, BuildOptions, Report};
+use crate::handouts::Selection;
+use crate::handouts::command::HandoutOptions;
 use crate::resolve::Options;
 
 #[derive(Parser)]
@@ -36,6 +38,40 @@ enum Command {
         #[arg(long)]
         base_url: Option<String>,
         /// Also build articles and pages marked `draft: true`
+        #[arg(long)]
+        drafts: bool,
+        /// Also print every handout and booklet as PDF (needs Chromium), and link the PDFs
+        #[arg(long)]
+        pdf: bool,
+        /// The Chromium to print with (default: $WAYMARK_CHROME, else chromium on PATH)
+        #[arg(long, value_name = "PATH", requires = "pdf")]
+        chrome: Option<PathBuf>,
+    },
+    /// Write the printable handouts and booklets (and with --pdf, their PDFs)
+    Handouts {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Where to write them (default: print/ in the site's folder, so
+        /// that a built site in public/ stays as it is); replaced only when
+        /// everything succeeds
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Write into a non-empty folder that waymark did not write, leaving
+        /// the files already there except those of the same name
+        #[arg(long)]
+        force: bool,
+        /// Also print each handout and booklet as PDF (needs Chromium)
+        #[arg(long)]
+        pdf: bool,
+        /// The Chromium to print with (default: $WAYMARK_CHROME, else chromium on PATH)
+        #[arg(long, value_name = "PATH", requires = "pdf")]
+        chrome: Option<PathBuf>,
+        /// Only this roadmap's handouts (and its booklet)
+        #[arg(long, value_name = "ID")]
+        roadmap: Option<String>,
+        /// Only this phase's handout (no booklet)
+        #[arg(long, value_name = "ID")]
+        phase: Option<String>,
         #[arg(long)]
         drafts: bool,
     },
@@ -109,6 +145,24 @@ pub fn main() -> ExitCode {
             force,
             base_url,
             drafts,
+            pdf,
+            chrome,
+        } if pdf => handouts(HandoutOptions {
+            output: output_or_default(&root, output),
+            root,
+            force,
+            resolve: Options { drafts, base_url },
+            selection: Selection::default(),
+            pdf: Some(chrome),
+            whole_site: true,
+        }),
+        Command::Build {
+            root,
+            output,
+            force,
+            base_url,
+            drafts,
+            ..
         } => {
             let output = output_or_default(&root, output);
             let opts = BuildOptions {
@@ -130,6 +184,24 @@ pub fn main() -> ExitCode {
                 Err(usage) => usage_error(&usage.0),
             }
         }
+        Command::Handouts {
+            root,
+            output,
+            force,
+            pdf,
+            chrome,
+            roadmap,
+            phase,
+            drafts,
+        } => handouts(HandoutOptions {
+            output: output.unwrap_or_else(|| root.join("print")),
+            root,
+            force,
+            resolve: Options { drafts, base_url: None },
+            selection: Selection { roadmap, phase },
+            pdf: pdf.then_some(chrome),
+            whole_site: false,
+        }),
         Command::Check { root, drafts } => match build::check(&root, &Options { drafts, base_url: None }) {
             Ok(report) => finish(&report, color, "", |stats| {
                 format!("checked {} pages: no errors ({})", stats.pages, seconds(report.elapsed))
@@ -208,6 +280,34 @@ fn finish(
                     String::new()
                 }
             );
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn handouts(opts: HandoutOptions) -> ExitCode {
+    let color = std::io::stderr().is_terminal();
+    match crate::handouts::command::run(&opts) {
+        Ok(outcome) => {
+            let what = if opts.whole_site { "built" } else { "wrote handouts:" };
+            let printed = if opts.pdf.is_some() {
+                format!(", {} PDFs printed in {:.1} s", outcome.pdfs, outcome.print_seconds)
+            } else {
+                String::new()
+            };
+            finish(&outcome.report, color, "; nothing was written", |stats| {
+                format!(
+                    "{what} {} pages ({} files) into {}{printed}, in {}",
+                    stats.pages,
+                    stats.files,
+                    opts.output.display(),
+                    seconds(outcome.report.elapsed)
+                )
+            })
+        }
+        Err(crate::handouts::command::Error::Usage(message)) => usage_error(&message),
+        Err(crate::handouts::command::Error::Fatal(message)) => {
+            eprintln!("error: {message}");
             ExitCode::from(1)
         }
     }

@@ -1,7 +1,7 @@
 //! RENDER: the site model → files, through Tera templates. Pages render in
 //! parallel; each reads the immutable model and writes one file.
 
-mod context;
+pub(crate) mod context;
 mod data;
 mod diagram;
 mod progress;
@@ -130,6 +130,26 @@ pub fn render(
     sink: &dyn Sink,
     previous: Option<&Fingerprints>,
 ) -> Result<Rendered, Vec<Diagnostic>> {
+    render_with(
+        site,
+        sources,
+        theme,
+        sink,
+        previous,
+        &crate::handouts::Printed::default(),
+    )
+}
+
+/// [`render`], with what printing the handouts as PDF produced (so pages
+/// link the PDFs and booklets number their contents).
+pub fn render_with(
+    site: &Site,
+    sources: &SourceMap,
+    theme: &mut Theme,
+    sink: &dyn Sink,
+    previous: Option<&Fingerprints>,
+    printed: &crate::handouts::Printed,
+) -> Result<Rendered, Vec<Diagnostic>> {
     let ctx = Ctx { site, root: "" };
     let site_ctx = SiteCtx {
         title: &site.config.title,
@@ -152,6 +172,7 @@ pub fn render(
     let global = theme.tera.global_context();
     global.insert("site", &site_ctx);
     global.insert("nav", &nav_ctx);
+    global.insert("handouts", &crate::handouts::links(site, printed));
     let theme: &Theme = theme;
 
     let jobs = jobs(site);
@@ -203,6 +224,8 @@ pub fn render(
             Err(err) => errors.push(write_error(path, &err)),
         }
     }
+    let all = crate::handouts::Selection::default();
+    files += crate::handouts::render(site, theme, sink, &all, printed, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }

@@ -1,0 +1,205 @@
+//! HANDOUTS: a printable handout per phase (`/handouts/<roadmap>/<phase>/`)
+//! and a booklet per roadmap (`/handouts/<roadmap>/`), rendered from the same
+//! immutable [`Site`] as the pages, for paper first and readable on screen.
+//! With `--pdf`, headless Chromium prints them (see [`pdf`]).
+
+pub mod command;
+mod context;
+pub mod pdf;
+mod qr;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::diag::Diagnostic;
+use crate::model::{Site, SitePath};
+use crate::output::Sink;
+use crate::render::Theme;
+
+pub use context::handout_stylesheets;
+
+/// Which handouts to render: all of them, or one roadmap's, or one phase's.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    pub roadmap: Option<String>,
+    pub phase: Option<String>,
+}
+
+impl Selection {
+    fn roadmap(&self, site: &Site, r: usize) -> bool {
+        self.roadmap
+            .as_deref()
+            .is_none_or(|id| site.roadmaps[r].id.as_str() == id)
+    }
+
+    pub fn phase(&self, site: &Site, r: usize, p: usize) -> bool {
+        self.roadmap(site, r)
+            && self
+                .phase
+                .as_deref()
+                .is_none_or(|id| site.phase(r, p).id.as_str() == id)
+    }
+
+    /// Booklets are made only when whole roadmaps are asked for.
+    pub fn booklet(&self, site: &Site, r: usize) -> bool {
+        self.roadmap(site, r) && self.phase.is_none()
+    }
+
+    /// Every `(roadmap, phase)` selected, in site order.
+    pub fn phases(&self, site: &Site) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        for (r, roadmap) in site.roadmaps.iter().enumerate() {
+            out.extend(
+                (0..roadmap.phases.len())
+                    .filter(|&p| self.phase(site, r, p))
+                    .map(|p| (r, p)),
+            );
+        }
+        out
+    }
+
+    /// Why the selection names nothing of this site, if it does not.
+    pub fn check(&self, site: &Site) -> Result<(), String> {
+        if let Some(id) = &self.roadmap {
+            if !site.roadmaps.iter().any(|r| r.id.as_str() == id) {
+                let known: Vec<&str> = site.roadmaps.iter().map(|r| r.id.as_str()).collect();
+                return Err(format!("no roadmap `{id}` (roadmaps: {})", known.join(", ")));
+            }
+        }
+        if let Some(id) = &self.phase {
+            if self.phases(site).is_empty() {
+                return Err(format!("no phase `{id}` in the selected roadmap(s)"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where a phase's handout lives.
+pub fn phase_path(site: &Site, r: usize, p: usize) -> SitePath {
+    SitePath::page(["handouts", site.roadmaps[r].id.as_str(), site.phase(r, p).id.as_str()])
+}
+
+/// Where a roadmap's booklet lives.
+pub fn booklet_path(site: &Site, r: usize) -> SitePath {
+    SitePath::page(["handouts", site.roadmaps[r].id.as_str()])
+}
+
+/// The PDF of a phase's handout, next to its HTML.
+pub fn phase_pdf(site: &Site, r: usize, p: usize) -> SitePath {
+    let (roadmap, phase) = (&site.roadmaps[r].id, &site.phase(r, p).id);
+    SitePath::file(format!("handouts/{roadmap}/{phase}/{roadmap}-{phase}.pdf"))
+}
+
+/// The PDF of a roadmap's booklet, next to its HTML.
+pub fn booklet_pdf(site: &Site, r: usize) -> SitePath {
+    let roadmap = &site.roadmaps[r].id;
+    SitePath::file(format!("handouts/{roadmap}/{roadmap}.pdf"))
+}
+
+/// What printing produced: page counts of each PDF, by handout path, and
+/// where each phase starts in its booklet. Empty without `--pdf`.
+#[derive(Debug, Default, Clone)]
+pub struct Printed {
+    pub pages: HashMap<SitePath, usize>,
+    /// Phase handout path → its first page in the booklet.
+    pub starts: HashMap<SitePath, usize>,
+}
+
+/// A page's way to its handout, for the "Print this phase" links.
+#[derive(Serialize)]
+pub struct HandoutLink {
+    pub path: SitePath,
+    pub pdf: Option<SitePath>,
+    pub pages: Option<usize>,
+}
+
+/// Handout links of every phase page and roadmap overview, keyed by the
+/// page's own path, as templates see them in the global `handouts`.
+pub fn links(site: &Site, printed: &Printed) -> HashMap<String, HandoutLink> {
+    let link = |path: SitePath, pdf: SitePath| {
+        let pages = printed.pages.get(&path).copied();
+        HandoutLink {
+            pdf: pages.map(|_| pdf),
+            pages,
+            path,
+        }
+    };
+    let mut out = HashMap::new();
+    for (r, roadmap) in site.roadmaps.iter().enumerate() {
+        out.insert(
+            roadmap.path.as_str().to_owned(),
+            link(booklet_path(site, r), booklet_pdf(site, r)),
+        );
+        for (p, phase) in roadmap.phases.iter().enumerate() {
+            out.insert(
+                phase.path.as_str().to_owned(),
+                link(phase_path(site, r, p), phase_pdf(site, r, p)),
+            );
+        }
+    }
+    out
+}
+
+/// Renders the selected handouts and booklets into `sink`; returns how many
+/// files it wrote, and pushes what failed onto `errors`.
+pub fn render(
+    site: &Site,
+    theme: &Theme,
+    sink: &dyn Sink,
+    selection: &Selection,
+    printed: &Printed,
+    errors: &mut Vec<Diagnostic>,
+) -> usize {
+    let mut files = 0;
+    let mut write = |path: SitePath, html: Result<String, Diagnostic>, errors: &mut Vec<Diagnostic>| {
+        let file = path.output_file();
+        match html.and_then(|html| {
+            sink.write(&file, html.as_bytes())
+                .map_err(|err| Diagnostic::error(format!("cannot write {}: {err}", file.display())))
+        }) {
+            Ok(()) => files += 1,
+            Err(error) => errors.push(error),
+        }
+    };
+    for (r, p) in selection.phases(site) {
+        let path = phase_path(site, r, p);
+        let html =
+            context::phase_page(site, r, p, &path).and_then(|ctx| render_template(theme, "handout.html", &path, &ctx));
+        write(path, html, errors);
+    }
+    for r in (0..site.roadmaps.len()).filter(|&r| selection.booklet(site, r)) {
+        let path = booklet_path(site, r);
+        let html = context::booklet_page(site, r, &path, printed)
+            .and_then(|ctx| render_template(theme, "handout_booklet.html", &path, &ctx));
+        write(path, html, errors);
+    }
+    files
+}
+
+fn render_template(theme: &Theme, template: &str, path: &SitePath, ctx: &tera::Context) -> Result<String, Diagnostic> {
+    theme
+        .tera
+        .render(template, ctx)
+        .map_err(|err| theme.diagnostic(template, &err, Some(&format!("the handout {path}"))))
+}
+
+/// Writes the files handouts need besides themselves (their stylesheet),
+/// for `waymark handouts`, which writes nothing else.
+pub fn write_assets(site: &Site, sink: &dyn Sink, errors: &mut Vec<Diagnostic>) -> usize {
+    let mut files = 0;
+    for (name, bytes) in handout_stylesheets(site) {
+        let path = Path::new(name);
+        let result = match bytes {
+            context::Asset::Builtin(bytes) => sink.write(path, bytes),
+            context::Asset::Site(from) => sink.copy(path, from),
+        };
+        match result {
+            Ok(()) => files += 1,
+            Err(err) => errors.push(Diagnostic::error(format!("cannot write {name}: {err}"))),
+        }
+    }
+    files
+}
