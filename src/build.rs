@@ -89,7 +89,8 @@ pub fn render_into(loaded: &mut Loaded, sink: &dyn Sink) -> Option<Stats> {
     }
 }
 
-fn finish(mut loaded: Loaded, stats: Option<Stats>, started: Instant) -> Report {
+/// The report of a run: its diagnostics in file order, and what was made.
+pub(crate) fn finish(mut loaded: Loaded, stats: Option<Stats>, started: Instant) -> Report {
     loaded.diagnostics.sort(&loaded.sources.map);
     Report {
         sources: loaded.sources.map,

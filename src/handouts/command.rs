@@ -74,7 +74,7 @@ pub fn run(opts: &HandoutOptions) -> Result<Outcome, Error> {
         _ => None,
     };
     Ok(Outcome {
-        report: finish(loaded, stats, started),
+        report: build::finish(loaded, stats, started),
         pdfs,
         print_seconds,
     })
@@ -137,14 +137,4 @@ fn render_and_print(
         ))]
     })?;
     Ok((stats, printed, seconds))
-}
-
-fn finish(mut loaded: Loaded, stats: Option<Stats>, started: Instant) -> Report {
-    loaded.diagnostics.sort(&loaded.sources.map);
-    Report {
-        sources: loaded.sources.map,
-        diagnostics: loaded.diagnostics,
-        stats,
-        elapsed: started.elapsed(),
-    }
 }

@@ -6,16 +6,7 @@ use std::fmt::Write;
 /// Escapes text for SVG/HTML text content and double- or single-quoted attributes.
 pub fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    crate::markdown::escape_attr_into(text, &mut out);
     out
 }
 
