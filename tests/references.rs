@@ -265,3 +265,28 @@ fn check_reports_each_distinct_broken_link_once() {
     assert!(!run.stderr.contains("on 2 more page"), "{}", run.stderr);
     run.assert_mentions("the site has 3 error(s)");
 }
+
+#[test]
+fn requires_into_another_roadmap_names_that_roadmap() {
+    let site = TestSite::minimal();
+    site.file("content/roadmaps/other/roadmap.yaml", "title: Other Roadmap\n")
+        .file(
+            "content/roadmaps/other/phases/01-start.yaml",
+            "title: Start\ntopics:\n  - id: elsewhere\n    title: Elsewhere\n",
+        )
+        .file(
+            "content/roadmaps/demo/phases/02-next.yaml",
+            "title: Next steps\nrequires: [basics]\ntopics:\n  - id: third-topic\n    title: Third topic\n    requires: [other/elsewhere, first-topic]\n",
+        );
+    site.build().assert_ok();
+    let topic = site.output("roadmaps/demo/next/third-topic/index.html");
+    assert!(topic.contains(">Elsewhere (Other Roadmap)</a>"), "{topic}");
+    assert!(
+        topic.contains(">First topic</a>"),
+        "a topic of the same roadmap keeps its title alone"
+    );
+    assert!(
+        site.output("roadmaps/demo/next/index.html")
+            .contains(">Elsewhere (Other Roadmap)</a>")
+    );
+}

@@ -20,7 +20,7 @@ pub struct Ctx<'a> {
 
 #[derive(Serialize, Clone)]
 pub struct Link<'a> {
-    pub title: &'a str,
+    pub title: Cow<'a, str>,
     pub path: &'a SitePath,
     pub kind: &'static str,
 }
@@ -197,7 +197,7 @@ impl<'a> Ctx<'a> {
 
     pub fn link(&self, node: NodeId) -> Link<'a> {
         Link {
-            title: self.site.title(node),
+            title: Cow::Borrowed(self.site.title(node)),
             path: self.site.path(node),
             kind: self.site.kind(node),
         }
@@ -205,6 +205,23 @@ impl<'a> Ctx<'a> {
 
     pub fn links(&self, nodes: &[NodeId]) -> Vec<Link<'a>> {
         nodes.iter().map(|&n| self.link(n)).collect()
+    }
+
+    /// What roadmap `r`'s phase or topic requires; one in another roadmap
+    /// says which ("Git basics (Git)"), since its title alone could mislead.
+    pub fn requires_links(&self, r: usize, nodes: &[NodeId]) -> Vec<Link<'a>> {
+        nodes
+            .iter()
+            .map(|&n| {
+                let mut link = self.link(n);
+                if let NodeId::Phase(other, _) | NodeId::Topic(other, _, _) = n {
+                    if other != r {
+                        link.title = Cow::Owned(format!("{} ({})", link.title, self.site.roadmaps[other].title));
+                    }
+                }
+                link
+            })
+            .collect()
     }
 
     pub fn roadmap_card(&self, r: usize) -> RoadmapCard<'a> {
@@ -280,7 +297,7 @@ impl<'a> Ctx<'a> {
             topics: (0..phase.topics.len()).map(|t| self.topic_full(r, p, t)).collect(),
             has_resources: phase.topics.iter().any(|t| !t.resources.is_empty()),
             has_exercises: phase.topics.iter().any(|t| !t.exercises.is_empty()),
-            requires: self.links(&phase.requires),
+            requires: self.requires_links(r, &phase.requires),
             required_by: self.links(self.site.required_by(node)),
             referenced_by: self.links(self.site.referenced_by(node)),
         }
@@ -301,7 +318,7 @@ impl<'a> Ctx<'a> {
             learn: &topic.learn,
             resources: topic.resources.iter().map(|r| self.resource(r)).collect(),
             exercises: topic.exercises.iter().filter_map(|&e| self.md(Some(e))).collect(),
-            requires: self.links(&topic.requires),
+            requires: self.requires_links(r, &topic.requires),
             required_by: self.links(self.site.required_by(node)),
             referenced_by: self.links(self.site.referenced_by(node)),
             extra: &topic.extra,
