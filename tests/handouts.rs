@@ -102,8 +102,14 @@ fn every_phase_has_a_handout_its_page_links_to_and_every_roadmap_a_booklet() {
                     }
                 }
             }
-            // No script, no navigation: a page made for paper.
-            assert!(!handout.contains("<script"), "{r}/{p} has a script");
+            // No navigation, and no script but the optional progress one
+            // (which shows a learner's ticks): a page made for paper.
+            let scripts: Vec<&str> = handout.match_indices("<script").map(|(i, _)| &handout[i..]).collect();
+            assert_eq!(scripts.len(), 1, "{r}/{p} has other scripts");
+            assert!(
+                scripts[0].starts_with("<script src=\"../../../progress.js\" defer>"),
+                "{r}/{p}"
+            );
             assert!(!handout.contains("<nav"), "{r}/{p} has navigation");
         }
     }
@@ -131,7 +137,7 @@ fn booklet_ids_are_unique_and_cross_references_are_absolute() {
                 link.starts_with("https://")
                     || link.starts_with("http://")
                     || link.starts_with('#')
-                    || link == "../../handout.css",
+                    || ["../../handout.css", "../../progress.js", "../../favicon.svg"].contains(&link.as_str()),
                 "a relative link in the booklet of {r}: {link}"
             );
         }
@@ -216,6 +222,7 @@ fn handouts_command_writes_only_the_handouts() {
     assert!(print("handouts/demo/basics/index.html"));
     assert!(print("handouts/demo/index.html"));
     assert!(print("handout.css"));
+    assert!(print("progress.js") && print("favicon.svg"), "what the handouts load");
     assert!(!print("index.html"), "only the handouts tree");
     assert!(!print("style.css"));
     assert!(site.output_exists("index.html"), "the site built in public/ stays");

@@ -141,6 +141,14 @@ fn progress_and_theme_work_in_a_real_browser() {
     ]);
     assert_eq!(overview["diagram"], marked, "the overview's diagram shows the progress");
     assert_eq!(r["homeDiagram"], marked, "the home card's diagram shows the progress");
+    let handout = &r["handout"];
+    assert_eq!(handout["states"], marked, "the handout shows the progress");
+    assert_eq!(handout["ticked"], json!(["machine-learning/python-fundamentals/0"]));
+    assert!(handout["buttonsShown"].as_u64().unwrap() >= 3, "{handout}");
+    let printed = &r["handoutPrint"];
+    assert_eq!(printed["ticked"], handout["ticked"], "ticks print");
+    assert_eq!(printed["buttonsShown"], 0, "status buttons do not print");
+    assert_eq!(printed["boxesShown"], handout["boxesShown"], "every box prints");
     // Next up: the started prerequisite, not what still waits for it.
     let next: Vec<&str> = overview["nextUp"]
         .as_array()

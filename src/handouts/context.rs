@@ -153,10 +153,11 @@ pub enum Asset<'a> {
     Site(&'a Path),
 }
 
-/// The stylesheets handouts load, each from the site's `static/` when it
-/// has its own.
-pub fn handout_stylesheets(site: &Site) -> Vec<(&'static str, Asset<'_>)> {
-    ["handout.css"]
+/// The files handouts load (their stylesheet, the progress script that
+/// shows a learner's ticks, the icon), each from the site's `static/` when
+/// it has its own.
+pub fn handout_assets(site: &Site) -> Vec<(&'static str, Asset<'_>)> {
+    ["handout.css", "progress.js", "favicon.svg"]
         .into_iter()
         .filter_map(|name| {
             if let Some(own) = site.static_files.iter().find(|f| f.path.as_str() == name) {

@@ -18,7 +18,7 @@ use crate::model::{Site, SitePath};
 use crate::output::Sink;
 use crate::render::Theme;
 
-pub use context::handout_stylesheets;
+pub use context::handout_assets;
 
 /// Which handouts to render: all of them, or one roadmap's, or one phase's.
 #[derive(Debug, Clone, Default)]
@@ -190,7 +190,7 @@ fn render_template(theme: &Theme, template: &str, path: &SitePath, ctx: &tera::C
 /// for `waymark handouts`, which writes nothing else.
 pub fn write_assets(site: &Site, sink: &dyn Sink, errors: &mut Vec<Diagnostic>) -> usize {
     let mut files = 0;
-    for (name, bytes) in handout_stylesheets(site) {
+    for (name, bytes) in handout_assets(site) {
         let path = Path::new(name);
         let result = match bytes {
             context::Asset::Builtin(bytes) => sink.write(path, bytes),

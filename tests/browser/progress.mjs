@@ -95,6 +95,21 @@ try {
   out.homeDiagram = await page.$$eval('.roadmap-card[data-roadmap="machine-learning"] [data-topic][data-state]', (els) =>
     [...new Set(els.filter((e) => e.closest("svg")).map((e) => e.getAttribute("data-topic") + ":" + e.getAttribute("data-state")))].sort());
 
+  // The phase's handout viewed in the browser shows the same state, and
+  // prints the ticks (the status buttons are for the screen only).
+  await page.goto(server.url + "handouts/machine-learning/prerequisites/");
+  await page.waitForSelector("li.checkable");
+  const handout = async () => ({
+    states: await page.$$eval(".handout-topic[data-state]", (els) => els.map((e) => e.dataset.topic + ":" + e.dataset.state).sort()),
+    ticked: await page.$$eval("li[data-item] .item-box:checked", (els) => els.map((b) => b.closest("li").dataset.item)),
+    buttonsShown: await page.$$eval(".status-group", (els) => els.filter((e) => getComputedStyle(e).display !== "none").length),
+    boxesShown: await page.$$eval(".item-box", (els) => els.filter((e) => getComputedStyle(e).display !== "none").length),
+  });
+  out.handout = await handout();
+  await page.emulateMedia({ media: "print" });
+  out.handoutPrint = await handout();
+  await page.emulateMedia({ media: "screen" });
+
   // Export (download), reset (confirm accepted), import (replace) restores it.
   await page.goto(server.url + ROAD);
   await tabTo(".progress-tools button:nth-of-type(1)");
