@@ -6,9 +6,8 @@
 mod common;
 
 use std::fs;
-use std::process::Command;
 
-use common::{TestSite, browser_dir, repo, require_browser};
+use common::{TestSite, repo};
 
 /// The `<svg class="CLASS …">…</svg>` elements of a page.
 fn svgs<'a>(html: &'a str, class: &str) -> Vec<&'a str> {
@@ -251,25 +250,9 @@ fn fixture_site_gets_diagram_timeline_and_escaped_titles() {
 
 #[test]
 fn pace_planner_recomputes_ends_in_a_real_browser() {
-    if !require_browser() {
+    let Some(report) = common::browser_report("pace.mjs", &["roadmaps/machine-learning/"]) else {
         return;
-    }
-    let site = TestSite::empty();
-    site.run(&["build", "--root", repo().to_str().unwrap(), "--output", "out"])
-        .assert_ok();
-    let out = Command::new("node")
-        .arg(browser_dir().join("pace.mjs"))
-        .arg(site.path("out"))
-        .arg("roadmaps/machine-learning/")
-        .output()
-        .expect("run node");
-    assert!(
-        out.status.success(),
-        "pace.mjs failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["errors"], serde_json::json!([]), "JavaScript errors");
+    };
     assert_eq!(report["formVisible"], true);
     let ends = |key: &str| -> Vec<String> {
         report[key]

@@ -3,9 +3,7 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{TestSite, browser_dir, repo, require_browser};
+use common::TestSite;
 use serde_json::{Value, json};
 
 /// The JSON block the progress script reads, parsed.
@@ -86,24 +84,9 @@ fn pages_carry_stable_progress_keys_and_no_controls() {
 
 #[test]
 fn progress_and_theme_work_in_a_real_browser() {
-    if !require_browser() {
+    let Some(r) = common::browser_report("progress.mjs", &[]) else {
         return;
-    }
-    let site = TestSite::empty();
-    site.run(&["build", "--root", repo().to_str().unwrap(), "--output", "out"])
-        .assert_ok();
-    let out = Command::new("node")
-        .arg(browser_dir().join("progress.mjs"))
-        .arg(site.path("out"))
-        .output()
-        .expect("run node");
-    assert!(
-        out.status.success(),
-        "progress.mjs failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(r["errors"], json!([]), "JavaScript errors");
+    };
 
     // Tab alone reaches every status button and checkbox of the phase page.
     assert!(r["controls"].as_u64().unwrap() > 10, "{r}");

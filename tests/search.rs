@@ -3,31 +3,14 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{TestSite, browser_dir, repo, require_browser};
+use common::TestSite;
 
 #[test]
 fn search_finds_topics_and_resources_in_a_real_browser() {
-    if !require_browser() {
+    let Some(report) = common::browser_report("search.mjs", &["linear algebra", "PyTorch", "Kaggle", "zzzz-nothing"])
+    else {
         return;
-    }
-    let site = TestSite::empty();
-    site.run(&["build", "--root", repo().to_str().unwrap(), "--output", "out"])
-        .assert_ok();
-    let out = Command::new("node")
-        .arg(browser_dir().join("search.mjs"))
-        .arg(site.path("out"))
-        .args(["linear algebra", "PyTorch", "Kaggle", "zzzz-nothing"])
-        .output()
-        .expect("run node");
-    assert!(
-        out.status.success(),
-        "search.mjs failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["errors"], serde_json::json!([]), "JavaScript errors");
+    };
     let results = |query: &str| report["results"][query].as_array().unwrap().clone();
 
     let algebra = results("linear algebra");

@@ -245,3 +245,30 @@ pub fn require_browser() -> bool {
             npm_packages(),
         )
 }
+
+/// Builds the built-in site and runs a script of tests/browser on it (the
+/// site's folder first, then `args`); returns the JSON it prints, after
+/// checking that it ran and met no JavaScript error. `None` when the browser
+/// test is skipped (see [`require_browser`]).
+pub fn browser_report(script: &str, args: &[&str]) -> Option<serde_json::Value> {
+    if !require_browser() {
+        return None;
+    }
+    let site = TestSite::empty();
+    site.run(&["build", "--root", repo().to_str().unwrap(), "--output", "out"])
+        .assert_ok();
+    let out = Command::new("node")
+        .arg(browser_dir().join(script))
+        .arg(site.path("out"))
+        .args(args)
+        .output()
+        .expect("run node");
+    assert!(
+        out.status.success(),
+        "{script} failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("the script prints JSON");
+    assert_eq!(report["errors"], serde_json::json!([]), "JavaScript errors");
+    Some(report)
+}
