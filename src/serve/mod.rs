@@ -298,6 +298,9 @@ fn write_all(output: &OutputDir, changes: &Changes, written: &mut std::collectio
 fn apply(out_dir: &OutputDir, changes: &Changes, written: &mut std::collections::BTreeSet<String>) -> bool {
     let output = out_dir.path();
     let mut ok = true;
+    // The marker is written again only when the set of files changed.
+    let before = written.len();
+    let mut removed_any = false;
     for (path, content) in &changes.changed {
         let target = output.join(path);
         let result = (|| -> std::io::Result<()> {
@@ -328,6 +331,7 @@ fn apply(out_dir: &OutputDir, changes: &Changes, written: &mut std::collections:
         if !written.remove(path) {
             continue;
         }
+        removed_any = true;
         let target = output.join(path);
         match std::fs::remove_file(&target) {
             Ok(()) => remove_empty_parents(output, &target),
@@ -335,8 +339,10 @@ fn apply(out_dir: &OutputDir, changes: &Changes, written: &mut std::collections:
             Err(err) => eprintln!("warning: cannot remove {}: {err}", target.display()),
         }
     }
-    if let Err(err) = out_dir.record(written.iter().cloned()) {
-        eprintln!("warning: cannot update {}'s marker: {err}", out_dir.shown().display());
+    if removed_any || written.len() != before {
+        if let Err(err) = out_dir.record(written.iter().cloned()) {
+            eprintln!("warning: cannot update {}'s marker: {err}", out_dir.shown().display());
+        }
     }
     ok
 }
