@@ -11,8 +11,8 @@
   if (!form) return;
   const KEY = "waymark:pace";
   const MONTH = 4.348, YEAR = 52.18;
-  const hoursInput = form.querySelector("#pace-hours");
-  const startInput = form.querySelector("#pace-start");
+  const hoursInput = form.elements.hours;
+  const startInput = form.elements.start;
   const result = box.querySelector(".wm-pace-result");
   const caption = box.querySelector("caption");
   const rows = [...box.querySelectorAll("tbody tr")];

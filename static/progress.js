@@ -8,7 +8,7 @@
   var STATES = [["doing", "In progress"], ["done", "Done"], ["skipped", "Skipped"]];
   var data = {};
   try {
-    var el = document.getElementById("waymark-progress-data");
+    var el = document.querySelector("script[data-waymark-progress]");
     if (el) data = JSON.parse(el.textContent) || {};
   } catch (e) { data = {}; }
 
@@ -127,7 +127,7 @@
 
   var panel = null, nextList = null, status = null;
   // The overview's panel: next up, and export / import / reset.
-  var phases = document.getElementById("phases");
+  var phases = document.querySelector(".phase-list");
   var overview = Object.keys(data).length === 1 && phases && document.querySelector(".phase-item[data-phase]");
   if (overview) {
     panel = h("section", { "class": "progress-panel", "aria-labelledby": "progress-heading" });

@@ -66,3 +66,53 @@ fn a_misspelt_template_override_is_a_warning_naming_the_built_in_one() {
     assert!(!run.stderr.contains("partials/mine.html"), "{}", run.stderr);
     assert!(site.output("about/index.html").contains("<p>mine</p>"));
 }
+
+/// Every `id="…"` of a page, in order.
+fn ids(html: &str) -> Vec<String> {
+    html.split(" id=\"")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].to_owned())
+        .collect()
+}
+
+#[test]
+fn the_author_owns_the_id_space_and_the_pages_sections_yield() {
+    let site = TestSite::empty();
+    site.file("site.yaml", MINIMAL_SITE)
+        .file("content/roadmaps/web/roadmap.yaml", "title: Web\n")
+        .file(
+            "content/roadmaps/web/phases/01-basics.yaml",
+            "title: Basics\nduration: 2 weeks\ntopics:\n  - id: resources\n    title: Finding resources\n    resources:\n      - title: MDN\n        url: https://developer.mozilla.org/\n  - id: main\n    title: Main ideas\n    exercises:\n      - Do it.\n  - id: topics\n    title: Picking topics\n",
+        )
+        .file("content/roadmaps/web/phases/02-timeline.yaml", "title: Timeline\ntopics:\n  - id: dates\n    title: Dates\n")
+        .file(
+            "content/articles/a.md",
+            "---\ntitle: A\ndate: 2025-01-01\n---\n[](@phase:basics#resources) [](@phase:basics#wm-resources) [](@roadmap:web#timeline) [](@roadmap:web#wm-timeline)\n",
+        );
+    site.build().assert_ok();
+    site.run(&["check"]).assert_ok();
+
+    let phase = site.output("roadmaps/web/basics/index.html");
+    let phase_ids = ids(&phase);
+    for id in ["resources", "main", "topics", "wm-resources", "wm-main", "wm-topics", "exercises"] {
+        assert_eq!(phase_ids.iter().filter(|i| *i == id).count(), 1, "id {id} in {phase_ids:?}");
+    }
+    assert!(phase.contains(r#"<section class="topic-card" id="resources""#), "{phase}");
+    assert!(phase.contains(r##"<a href="#wm-resources">Resources</a>"##), "{phase}");
+    assert!(phase.contains(r##"href="#wm-main""##), "the skip link follows main: {phase}");
+
+    let overview = site.output("roadmaps/web/index.html");
+    let overview_ids = ids(&overview);
+    for id in ["timeline", "wm-timeline"] {
+        assert_eq!(overview_ids.iter().filter(|i| *i == id).count(), 1, "id {id} in {overview_ids:?}");
+    }
+    assert!(overview.contains(r#"<li class="phase-item" id="timeline""#), "{overview}");
+
+    let article = site.output("articles/a/index.html");
+    for href in [
+        "/roadmaps/web/basics/#resources\">Finding resources",
+        "/roadmaps/web/basics/#wm-resources\">Resources",
+    ] {
+        assert!(article.contains(href), "{href} in {article}");
+    }
+}

@@ -175,19 +175,6 @@ fn errors_never_panic_on_odd_files() {
 }
 
 #[test]
-fn a_topic_id_may_not_take_a_section_id_of_the_phase_page() {
-    let site = TestSite::minimal();
-    site.file(
-        PHASE,
-        "title: Basics\ntopics:\n  - id: resources\n    title: Resources\n",
-    );
-    site.build()
-        .assert_status(1)
-        .assert_mentions("01-basics.yaml:3:9")
-        .assert_mentions("the topic id `resources` is also the id of a section of the phase page");
-}
-
-#[test]
 fn a_folder_without_site_yaml_is_wrong_usage() {
     let site = TestSite::empty();
     for command in ["build", "check", "watch", "serve"] {

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 /// The JSON block the progress script reads, parsed.
 fn progress_data(html: &str) -> Value {
     let start = html
-        .find(r#"<script type="application/json" id="waymark-progress-data">"#)
+        .find(r#"<script type="application/json" data-waymark-progress>"#)
         .expect("progress data block");
     let body = &html[start..];
     let body = &body[body.find('>').unwrap() + 1..body.find("</script>").unwrap()];

@@ -39,6 +39,8 @@ pub struct Meta<'a> {
     pub path: &'a SitePath,
     pub permalink: String,
     pub breadcrumbs: Vec<Crumb<'a>>,
+    /// Ids of the template's own parts, clear of the author's ids.
+    pub ids: crate::model::PageIds,
 }
 
 #[derive(Serialize)]

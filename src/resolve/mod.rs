@@ -35,21 +35,6 @@ pub struct Options {
 pub const DEFAULT_LIGHT_THEME: &str = "InspiredGitHub";
 pub const DEFAULT_DARK_THEME: &str = "base16-ocean.dark";
 
-/// Ids of the sections of a phase page, which a topic's id (also the id of
-/// its section there) must not repeat.
-const PHASE_PAGE_IDS: &[&str] = &[
-    "topics",
-    "resources",
-    "exercises",
-    "milestone",
-    "projects",
-    "required-by",
-    "referenced-by",
-    "main",
-    "search-input",
-    "search-results",
-];
-
 /// Standalone page slugs that would shadow a part of the site.
 const RESERVED_SLUGS: &[&str] = &[
     "roadmaps",
@@ -520,18 +505,6 @@ impl<'s> Builder<'s> {
     ) -> Option<Topic> {
         let id_origin = origin.child(Step::Key("id"));
         let id = self.id(&raw.id, &id_origin)?;
-        if PHASE_PAGE_IDS.contains(&id.as_str()) {
-            self.error(
-                &id_origin,
-                format!("the topic id `{id}` is also the id of a section of the phase page"),
-            )
-            .hints
-            .push(format!(
-                "rename the topic (its page and its link target on the phase page use the id); taken: {}",
-                PHASE_PAGE_IDS.join(", ")
-            ));
-            return None;
-        }
         if let Some(first) = seen.get(&id) {
             let where_first = place(self.map, &first.span(self.map));
             self.error(

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::{MdInput, Options};
 use crate::diag::{Diagnostic, SourceMap};
 use crate::markdown::{LinkTarget, Markdown, Parsed, RawLink};
-use crate::model::{NodeId, Site, SitePath};
+use crate::model::{NodeId, Site, SitePath, own_id};
 use crate::source::Sources;
 
 /// What could not be loaded or was left out, so that a reference into it is
@@ -410,9 +410,17 @@ fn anchors(site: &Site, parsed: &[Parsed], inputs: &[MdInput]) -> HashMap<NodeId
     }
     for (r, roadmap) in site.roadmaps.iter().enumerate() {
         let overview = anchors.entry(NodeId::Roadmap(r)).or_default();
-        overview.insert("phases".into(), "Phases".into());
         for phase in &roadmap.phases {
             overview.insert(phase.id.to_string(), phase.title.clone());
+        }
+        let taken = |id: &str| roadmap.phases.iter().any(|p| p.id.as_str() == id);
+        overview.insert(own_id("phases", &taken).into_owned(), "Phases".into());
+        // As the overview's template draws them (render/diagram.rs, render/timeline.rs).
+        if !roadmap.phases.is_empty() {
+            overview.insert(own_id("diagram", &taken).into_owned(), "The path at a glance".into());
+        }
+        if roadmap.phases.iter().any(|p| p.duration.is_some()) {
+            overview.insert(own_id("timeline", &taken).into_owned(), "Timeline and pace".into());
         }
         for (p, phase) in roadmap.phases.iter().enumerate() {
             let node = NodeId::Phase(r, p);
@@ -421,21 +429,21 @@ fn anchors(site: &Site, parsed: &[Parsed], inputs: &[MdInput]) -> HashMap<NodeId
                 add_headings(node, topic.summary, &mut anchors);
             }
             let page = anchors.entry(node).or_default();
-            page.insert("topics".into(), "Topics".into());
             for topic in &phase.topics {
                 page.insert(topic.id.to_string(), topic.title.clone());
             }
-            if phase.topics.iter().any(|t| !t.resources.is_empty()) {
-                page.insert("resources".into(), "Resources".into());
-            }
-            if phase.topics.iter().any(|t| !t.exercises.is_empty()) {
-                page.insert("exercises".into(), "Exercises".into());
-            }
-            if phase.milestone.is_some() || phase.assessment.is_some() {
-                page.insert("milestone".into(), "Milestone".into());
-            }
-            if !phase.projects.is_empty() {
-                page.insert("projects".into(), "Projects".into());
+            // The author's topic ids come first; the page's own sections yield.
+            let taken = |id: &str| phase.topics.iter().any(|t| t.id.as_str() == id);
+            for (present, id, title) in [
+                (true, "topics", "Topics"),
+                (phase.topics.iter().any(|t| !t.resources.is_empty()), "resources", "Resources"),
+                (phase.topics.iter().any(|t| !t.exercises.is_empty()), "exercises", "Exercises"),
+                (phase.milestone.is_some() || phase.assessment.is_some(), "milestone", "Milestone"),
+                (!phase.projects.is_empty(), "projects", "Projects"),
+            ] {
+                if present {
+                    page.insert(own_id(id, &taken).into_owned(), title.into());
+                }
             }
             for (t, topic) in phase.topics.iter().enumerate() {
                 let page = anchors.entry(NodeId::Topic(r, p, t)).or_default();

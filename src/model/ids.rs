@@ -1,0 +1,101 @@
+//! The ids waymark gives the parts of its own pages (`#resources`,
+//! `#timeline`, `#main`…) yield to the author's: a topic may be called
+//! `resources`, and its phase page's resource section then answers to
+//! `#wm-resources`. Resolving `#fragment` references and rendering both ask
+//! here, so links and pages agree.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// Every id the built-in templates give a part of a page.
+const OWN: &[&str] = &[
+    "main",
+    "search-input",
+    "search-results",
+    "topics",
+    "resources",
+    "exercises",
+    "milestone",
+    "projects",
+    "required-by",
+    "referenced-by",
+    "phases",
+    "more",
+    "articles",
+    "diagram",
+    "timeline",
+    "timeline-heading",
+    "pace-hours",
+    "pace-start",
+];
+
+/// The id of waymark's part `name` on a page where `taken` tells which ids
+/// the author's content uses: `name` itself when it is free, else the first
+/// free one of `wm-name`, `wm-name-2`….
+pub fn own_id<'a>(name: &'a str, taken: &dyn Fn(&str) -> bool) -> Cow<'a, str> {
+    if !taken(name) {
+        return Cow::Borrowed(name);
+    }
+    let prefixed = format!("wm-{name}");
+    if !taken(&prefixed) {
+        return Cow::Owned(prefixed);
+    }
+    let mut n = 2;
+    loop {
+        let id = format!("wm-{name}-{n}");
+        if !taken(&id) {
+            return Cow::Owned(id);
+        }
+        n += 1;
+    }
+}
+
+/// The ids of waymark's parts of one page, for templates: `page.ids.resources`,
+/// `page.ids.search_input` (`-` becomes `_`).
+#[derive(Debug, Serialize)]
+pub struct PageIds(BTreeMap<&'static str, Cow<'static, str>>);
+
+impl PageIds {
+    pub fn new(taken: &dyn Fn(&str) -> bool) -> Self {
+        PageIds(
+            OWN.iter()
+                .map(|&name| (template_key(name), own_id(name, taken)))
+                .collect(),
+        )
+    }
+}
+
+/// Tera reads `a.b_c` but not `a.b-c`.
+fn template_key(name: &'static str) -> &'static str {
+    match name {
+        "search-input" => "search_input",
+        "search-results" => "search_results",
+        "required-by" => "required_by",
+        "referenced-by" => "referenced_by",
+        "timeline-heading" => "timeline_heading",
+        "pace-hours" => "pace_hours",
+        "pace-start" => "pace_start",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_ids_yield_to_the_authors() {
+        let none = |_: &str| false;
+        assert_eq!(own_id("resources", &none), "resources");
+        let topics = ["resources", "wm-exercises", "exercises"];
+        let taken = |id: &str| topics.contains(&id);
+        assert_eq!(own_id("resources", &taken), "wm-resources");
+        assert_eq!(own_id("exercises", &taken), "wm-exercises-2");
+        assert_eq!(own_id("milestone", &taken), "milestone");
+        for name in OWN {
+            assert!(!template_key(name).contains('-'), "{name}");
+        }
+    }
+}
