@@ -94,19 +94,44 @@ fn the_author_owns_the_id_space_and_the_pages_sections_yield() {
 
     let phase = site.output("roadmaps/web/basics/index.html");
     let phase_ids = ids(&phase);
-    for id in ["resources", "main", "topics", "wm-resources", "wm-main", "wm-topics", "exercises"] {
-        assert_eq!(phase_ids.iter().filter(|i| *i == id).count(), 1, "id {id} in {phase_ids:?}");
+    for id in [
+        "resources",
+        "main",
+        "topics",
+        "wm-resources",
+        "wm-main",
+        "wm-topics",
+        "exercises",
+    ] {
+        assert_eq!(
+            phase_ids.iter().filter(|i| *i == id).count(),
+            1,
+            "id {id} in {phase_ids:?}"
+        );
     }
-    assert!(phase.contains(r#"<section class="topic-card" id="resources""#), "{phase}");
+    assert!(
+        phase.contains(r#"<section class="topic-card" id="resources""#),
+        "{phase}"
+    );
     assert!(phase.contains(r##"<a href="#wm-resources">Resources</a>"##), "{phase}");
-    assert!(phase.contains(r##"href="#wm-main""##), "the skip link follows main: {phase}");
+    assert!(
+        phase.contains(r##"href="#wm-main""##),
+        "the skip link follows main: {phase}"
+    );
 
     let overview = site.output("roadmaps/web/index.html");
     let overview_ids = ids(&overview);
     for id in ["timeline", "wm-timeline"] {
-        assert_eq!(overview_ids.iter().filter(|i| *i == id).count(), 1, "id {id} in {overview_ids:?}");
+        assert_eq!(
+            overview_ids.iter().filter(|i| *i == id).count(),
+            1,
+            "id {id} in {overview_ids:?}"
+        );
     }
-    assert!(overview.contains(r#"<li class="phase-item" id="timeline""#), "{overview}");
+    assert!(
+        overview.contains(r#"<li class="phase-item" id="timeline""#),
+        "{overview}"
+    );
 
     let article = site.output("articles/a/index.html");
     for href in [

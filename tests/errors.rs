@@ -258,3 +258,23 @@ fn a_refused_topic_is_reported_once_not_again_where_it_is_named() {
     assert_eq!(run.stderr.matches("Bad_Id").count(), 2, "{}", run.stderr);
     assert!(!run.stderr.contains("requires` names"), "{}", run.stderr);
 }
+
+#[test]
+fn two_sources_on_one_url_are_both_reported_at_their_place() {
+    let site = TestSite::minimal();
+    site.file("static/tags/news/index.html", "<!doctype html><title>mine</title>")
+        .file("static/about/index.html", "<!doctype html><title>mine</title>")
+        .file(
+            "content/roadmaps/demo/basics.md",
+            "---\ntitle: Basics, the page\n---\nText.\n",
+        );
+    let run = site.build();
+    run.assert_status(1)
+        .assert_mentions("would both be written to /tags/news/index.html")
+        .assert_mentions("the other one is at content/articles/hello.md:4:1")
+        .assert_mentions("would both be written to /about/index.html")
+        .assert_mentions("content/pages/about.md:1:1")
+        .assert_mentions("static/about/index.html")
+        .assert_mentions("content/roadmaps/demo/basics.md:1:1")
+        .assert_mentions("the phase is content/roadmaps/demo/phases/01-basics.yaml:1:1");
+}

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, FileId, SourceMap, Span};
 use crate::markdown::slugify;
 use crate::model::{Asset, CatalogEntry, NodeId, Site, SitePath, Tag};
 use crate::source::Sources;
@@ -166,60 +166,152 @@ pub const GENERATED_FILES: &[&str] = &[
 
 /// Two things that would be written to the same file are an error naming both.
 pub fn check_collisions(site: &Site, sources: &Sources, diags: &mut Vec<Diagnostic>) {
-    let mut owners: HashMap<PathBuf, String> = HashMap::new();
-    let mut claim = |file: PathBuf, who: String, diags: &mut Vec<Diagnostic>| {
+    let map = &sources.map;
+    let mut owners: HashMap<PathBuf, Owner> = HashMap::new();
+    let mut claim = |file: PathBuf, owner: Owner, diags: &mut Vec<Diagnostic>| {
         if let Some(first) = owners.get(&file) {
-            diags.push(
-                Diagnostic::error(format!(
-                    "{who} and {first} would both be written to /{}",
-                    file.display()
-                ))
-                .with_hint("rename or move one of them"),
-            );
+            let mut diagnostic = Diagnostic::error(format!(
+                "{} and {} would both be written to /{}",
+                owner.who,
+                first.who,
+                file.display()
+            ));
+            match owner.at {
+                Some(Place::Text(span)) => diagnostic = diagnostic.with_span(span),
+                Some(Place::File(path)) => diagnostic = diagnostic.with_path(path),
+                None => {}
+            }
+            if let Some(place) = &first.at {
+                diagnostic = diagnostic.with_hint(format!("the other one is at {}", place.show(map)));
+            }
+            diags.push(diagnostic.with_hint("rename or move one of them"));
         } else {
-            owners.insert(file, who);
+            owners.insert(file, owner);
         }
     };
     for name in GENERATED_FILES {
-        claim(PathBuf::from(name), format!("waymark's generated {name}"), diags);
+        claim(
+            PathBuf::from(name),
+            Owner::new(format!("waymark's generated {name}"), None),
+            diags,
+        );
     }
     for node in site.nodes() {
+        let file = site.source(node);
         let who = format!(
             "{} `{}` ({})",
             site.kind(node),
             site.title(node),
-            sources.map.get(site.source(node)).path.display()
+            map.get(file).path.display()
         );
-        claim(site.path(node).output_file(), who, diags);
+        // A page's file name makes its URL, so the place is the file's start.
+        claim(
+            site.path(node).output_file(),
+            Owner::new(who, Some(Place::Text(Span::at(file, 0)))),
+            diags,
+        );
     }
     for roadmap in &site.roadmaps {
         let json = PathBuf::from(format!("{}roadmap.json", roadmap.path.as_str()));
-        claim(json, format!("the generated roadmap.json of `{}`", roadmap.id), diags);
+        let who = format!("the generated roadmap.json of `{}`", roadmap.id);
+        claim(
+            json,
+            Owner::new(who, Some(Place::Text(Span::at(roadmap.source, 0)))),
+            diags,
+        );
     }
     for tag in &site.tags {
-        claim(tag.path.output_file(), format!("the page of tag `{}`", tag.name), diags);
-    }
-    for asset in &sources.assets {
+        let first_use = tag.docs.first().map(|&doc| tags_line(map, site.source(doc)));
         claim(
-            PathBuf::from(&asset.relative),
-            format!("content/{}", asset.relative),
+            tag.path.output_file(),
+            Owner::new(format!("the page of tag `{}`", tag.name), first_use),
             diags,
         );
     }
-    for file in &sources.static_files {
-        claim(
-            PathBuf::from(&file.relative),
-            format!("static/{}", file.relative),
-            diags,
-        );
+    for (folder, files) in [("content", &sources.assets), ("static", &sources.static_files)] {
+        for file in files {
+            let name = format!("{folder}/{}", file.relative);
+            claim(
+                PathBuf::from(&file.relative),
+                Owner::new(name.clone(), Some(Place::File(PathBuf::from(name)))),
+                diags,
+            );
+        }
     }
     // The built-in theme's files, unless the site's static/ replaces them.
     for (name, _) in crate::render::builtin_static() {
         owners
             .entry(PathBuf::from(&name))
-            .or_insert_with(|| format!("the built-in theme's {name}"));
+            .or_insert_with(|| Owner::new(format!("the built-in theme's {name}"), None));
     }
+    let owners: HashMap<PathBuf, String> = owners.into_iter().map(|(file, owner)| (file, owner.who)).collect();
     check_file_folder_clashes(&owners, diags);
+}
+
+/// What claims an output file, and where in the sources it comes from.
+struct Owner {
+    who: String,
+    at: Option<Place>,
+}
+
+impl Owner {
+    fn new(who: String, at: Option<Place>) -> Self {
+        Owner { who, at }
+    }
+}
+
+/// A text source's line and column, or a copied file, which has none.
+enum Place {
+    Text(Span),
+    File(PathBuf),
+}
+
+impl Place {
+    fn show(&self, map: &SourceMap) -> String {
+        match self {
+            Place::Text(span) => {
+                let file = map.get(span.file);
+                let (line, col) = file.line_col(span.range.start);
+                format!("{}:{line}:{col}", file.path.display())
+            }
+            Place::File(path) => path.display().to_string(),
+        }
+    }
+}
+
+/// A tag page comes from the `tags` line of the first text that uses it.
+fn tags_line(map: &SourceMap, file: FileId) -> Place {
+    Place::Text(Span::at(
+        file,
+        front_matter_key(&map.get(file).text, "tags").unwrap_or(0),
+    ))
+}
+
+/// The offset of `key:` at the start of a line of a Markdown file's front
+/// matter (between the first two `---` lines).
+fn front_matter_key(text: &str, key: &str) -> Option<usize> {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let skipped = text.len() - body.len();
+    let mut offset = skipped;
+    let mut lines = body.split_inclusive('\n');
+    let opening = lines.next()?;
+    if opening.trim_end() != "---" {
+        return None;
+    }
+    offset += opening.len();
+    for line in lines {
+        if line.trim_end() == "---" {
+            return None;
+        }
+        if line
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        {
+            return Some(offset);
+        }
+        offset += line.len();
+    }
+    None
 }
 
 /// A file written where another file needs a folder: `404.html` and

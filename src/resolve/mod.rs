@@ -609,13 +609,14 @@ impl<'s> Builder<'s> {
         let mut pages = Vec::new();
         for (stem, loaded) in &dir.pages {
             let node = NodeId::RoadmapPage(r, pages.len());
-            if phases.iter().any(|p| p.id.as_str() == stem) {
-                let path = self.map.get(loaded.file).path.clone();
+            if let Some(phase) = phases.iter().find(|p| p.id.as_str() == stem) {
+                let phase_file = place(self.map, &Span::at(phase.source, 0));
                 self.diags.push(
                     Diagnostic::error(format!(
                         "the page `{stem}` of roadmap `{roadmap}` has the same URL as its phase `{stem}`"
                     ))
-                    .with_path(path)
+                    .with_span(Span::at(loaded.file, 0))
+                    .with_hint(format!("the phase is {phase_file}"))
                     .with_hint("rename the page or the phase"),
                 );
                 continue;

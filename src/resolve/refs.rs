@@ -436,9 +436,21 @@ fn anchors(site: &Site, parsed: &[Parsed], inputs: &[MdInput]) -> HashMap<NodeId
             let taken = |id: &str| phase.topics.iter().any(|t| t.id.as_str() == id);
             for (present, id, title) in [
                 (true, "topics", "Topics"),
-                (phase.topics.iter().any(|t| !t.resources.is_empty()), "resources", "Resources"),
-                (phase.topics.iter().any(|t| !t.exercises.is_empty()), "exercises", "Exercises"),
-                (phase.milestone.is_some() || phase.assessment.is_some(), "milestone", "Milestone"),
+                (
+                    phase.topics.iter().any(|t| !t.resources.is_empty()),
+                    "resources",
+                    "Resources",
+                ),
+                (
+                    phase.topics.iter().any(|t| !t.exercises.is_empty()),
+                    "exercises",
+                    "Exercises",
+                ),
+                (
+                    phase.milestone.is_some() || phase.assessment.is_some(),
+                    "milestone",
+                    "Milestone",
+                ),
                 (!phase.projects.is_empty(), "projects", "Projects"),
             ] {
                 if present {
