@@ -100,6 +100,14 @@ pub(crate) fn finish(mut loaded: Loaded, stats: Option<Stats>, started: Instant)
     }
 }
 
+/// Keeps what this run highlighted for the next run; failing to costs only
+/// speed, so it is a warning.
+pub fn save_highlight_cache() {
+    if let Err(message) = crate::markdown::save_cache() {
+        eprintln!("warning: {message}");
+    }
+}
+
 /// A command given a folder that is not a waymark site is wrong usage.
 pub fn require_site(root: &Path) -> Result<(), UsageError> {
     if crate::source::config_file(root).is_some() {

@@ -17,6 +17,10 @@ use crate::resolve::Options;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Neither read nor write the highlight cache (.waymark-cache/ in the
+    /// site's folder): highlight every code block afresh
+    #[arg(long, global = true)]
+    no_cache: bool,
 }
 
 #[derive(Subcommand)]
@@ -138,6 +142,32 @@ pub fn main() -> ExitCode {
         }
     };
     let color = std::io::stderr().is_terminal();
+    let one_shot = open_cache(&cli);
+    let status = run(cli, color);
+    if one_shot {
+        build::save_highlight_cache();
+    }
+    status
+}
+
+/// Opens the site's highlight cache for the command; true when the command
+/// runs once and the cache is to be saved after it (`serve` and `watch`
+/// save it after each rebuild, `check` only reads it).
+fn open_cache(cli: &Cli) -> bool {
+    let (root, writable, one_shot) = match &cli.command {
+        Command::Build { root, .. } | Command::Handouts { root, .. } => (root, true, true),
+        Command::Check { root, .. } => (root, false, false),
+        Command::Serve { root, .. } | Command::Watch { root, .. } => (root, true, false),
+        Command::Init { .. } => return false,
+    };
+    if cli.no_cache || crate::source::config_file(root).is_none() {
+        return false;
+    }
+    crate::markdown::use_cache(Some(root), writable);
+    one_shot
+}
+
+fn run(cli: Cli, color: bool) -> ExitCode {
     match cli.command {
         Command::Build {
             root,

@@ -56,6 +56,10 @@ fn refuse_sources(root: &Path, output: &Path) -> Option<String> {
             ));
         }
     }
+    let cache = root.join(".waymark-cache");
+    if output == cache || output.starts_with(&cache) {
+        return Some("the output folder cannot be `.waymark-cache` or inside it: that is waymark's cache".into());
+    }
     None
 }
 
@@ -110,6 +114,7 @@ mod tests {
         assert!(refuse_sources(root, &root.join("static")).is_some());
         assert!(refuse_sources(root, root.parent().unwrap()).is_some());
         assert!(refuse_sources(root, &root.join("public")).is_none());
+        assert!(refuse_sources(root, &root.join(".waymark-cache/x")).is_some());
         assert!(refuse_sources(root, &root.join("public/../content")).is_some());
     }
 }

@@ -67,6 +67,7 @@ pub fn serve(opts: &ServeOptions) -> Result<(), Error> {
     let outcome = session.rebuild();
     print_outcome(&outcome, true);
     announce(&shared, &builds.next(), &outcome, &session);
+    crate::build::save_highlight_cache();
     http::start(listener, shared.clone()).map_err(Error::Fatal)?;
     eprintln!("serving {} at {url} (Ctrl+C to stop)", display(&opts.root));
     if !opts.bind.is_loopback() {
@@ -83,6 +84,8 @@ pub fn serve(opts: &ServeOptions) -> Result<(), Error> {
         let outcome = session.rebuild();
         print_outcome(&outcome, false);
         announce(&shared, &builds.next(), &outcome, &session);
+        // After the reload is sent: the browser need not wait for the disk.
+        crate::build::save_highlight_cache();
     }
     Ok(())
 }
@@ -104,6 +107,7 @@ pub fn watch(opts: &WatchOptions) -> Result<(), Error> {
     if let Ok(changes) = &outcome.result {
         written_once = write_all(&out_dir, changes, &mut written);
     }
+    crate::build::save_highlight_cache();
     eprintln!(
         "watching {} for changes, writing to {} (Ctrl+C to stop)",
         display(&opts.root),
@@ -114,6 +118,7 @@ pub fn watch(opts: &WatchOptions) -> Result<(), Error> {
         print_paths(&root, &paths);
         let outcome = session.rebuild();
         print_outcome(&outcome, false);
+        crate::build::save_highlight_cache();
         if let Ok(changes) = &outcome.result {
             // Until one build has been written whole, a partial update could
             // leave an older site's files behind: write everything.

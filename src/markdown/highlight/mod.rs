@@ -1,12 +1,15 @@
 //! Syntax highlighting at build time, as CSS classes, so one stylesheet can
 //! carry a light and a dark theme and pages stay small.
 
-use std::sync::OnceLock;
+use std::path::Path;
+use std::sync::{Arc, OnceLock, RwLock};
 
 use syntect::highlighting::{Color, Theme, ThemeSet};
 use syntect::html::{ClassStyle, ClassedHTMLGenerator, css_for_theme_with_class_style};
 use syntect::parsing::SyntaxSet;
 use syntect::util::LinesWithEndings;
+
+mod store;
 
 const CLASS_STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
 
@@ -42,9 +45,67 @@ pub fn theme_names() -> Vec<&'static str> {
     themes().themes.keys().map(String::as_str).collect()
 }
 
+/// The persistent cache of this process's site, when it has one.
+static STORE: RwLock<Option<Arc<store::Store>>> = RwLock::new(None);
+
+fn active_store() -> Option<Arc<store::Store>> {
+    STORE.read().unwrap_or_else(|p| p.into_inner()).clone()
+}
+
+/// Uses (or with `None`, stops using) the highlight cache of the site at
+/// `root` for every code block this process highlights from now on.
+/// `writable: false` reads it but never writes (`check`).
+pub fn use_cache(root: Option<&Path>, writable: bool) {
+    let store = root.map(|root| Arc::new(store::Store::open(root, writable)));
+    *STORE.write().unwrap_or_else(|p| p.into_inner()) = store;
+}
+
+/// What the cache did since it was opened: (blocks taken from it, blocks
+/// highlighted, broken entries redone).
+pub fn cache_counts() -> Option<(usize, usize, usize)> {
+    use std::sync::atomic::Ordering::Relaxed;
+    active_store().map(|s| (s.hits.load(Relaxed), s.misses.load(Relaxed), s.corrupt.load(Relaxed)))
+}
+
+/// Writes what this run highlighted into the cache for the next run, and
+/// starts a new run on the written file. A cache that cannot be written
+/// costs only speed, so the error is for a warning.
+pub fn save_cache() -> Result<(), String> {
+    let Some(store) = active_store() else { return Ok(()) };
+    match store.save() {
+        Ok(false) => Ok(()),
+        Ok(true) => {
+            let reopened = store.reopen();
+            *STORE.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(reopened));
+            Ok(())
+        }
+        Err(err) => {
+            let reopened = store.reopen();
+            *STORE.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(reopened));
+            Err(format!(
+                "cannot write the highlight cache {}: {err}",
+                store.path().display()
+            ))
+        }
+    }
+}
+
 /// Highlighted HTML for a code block (the inside of `<code>`), or `None` when
 /// the language is unknown and the caller should print the code plainly.
 pub fn highlight(code: &str, language: &str) -> Option<String> {
+    let Some(store) = active_store() else {
+        return highlight_now(code, language);
+    };
+    let key = store::key(language, code);
+    if let Some(html) = store.get(key) {
+        return Some(html);
+    }
+    let html = highlight_now(code, language)?;
+    store.put(key, &html);
+    Some(html)
+}
+
+fn highlight_now(code: &str, language: &str) -> Option<String> {
     let set = syntaxes();
     let syntax = set
         .find_syntax_by_token(language)
