@@ -8,6 +8,7 @@
 pub mod build;
 pub mod cli;
 pub mod diag;
+pub mod external;
 pub mod handouts;
 pub mod init;
 pub mod linkcheck;
