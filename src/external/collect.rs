@@ -184,26 +184,29 @@ impl<'a> Collector<'a> {
 /// site's parser reads them: not in code, not in raw HTML), each with the
 /// range of the address as written.
 pub fn markdown_links(text: &str) -> Vec<(String, Range<usize>)> {
+    let parser = Parser::new_ext(text, crate::markdown::options());
+    // Reference-style links keep their address in a definition elsewhere.
+    let definitions: HashMap<String, Range<usize>> = parser
+        .reference_definitions()
+        .iter()
+        .map(|(label, definition)| (label.to_lowercase(), definition.span.clone()))
+        .collect();
     let mut found = Vec::new();
-    for (event, range) in Parser::new_ext(text, crate::markdown::options()).into_offset_iter() {
-        let (Event::Start(Tag::Link { dest_url, .. }) | Event::Start(Tag::Image { dest_url, .. })) = event else {
+    for (event, range) in parser.into_offset_iter() {
+        let (Event::Start(Tag::Link { dest_url, id, .. }) | Event::Start(Tag::Image { dest_url, id, .. })) = event
+        else {
             continue;
         };
         let url = dest_url.trim();
         if !is_web_address(url) {
             continue;
         }
-        // Reference-style links keep their address elsewhere in the text;
-        // an address with escapes or entities is not found as written, and
-        // the link's own start is the next best place.
-        let start = text
-            .get(range.clone())
-            .and_then(|inside| inside.find(url))
-            .map(|i| range.start + i)
-            .or_else(|| text.find(url));
-        let place = match start {
-            Some(start) => start..start + url.len(),
-            None => range.start..range.start,
+        let written_in = definitions.get(&id.to_lowercase()).cloned().unwrap_or(range);
+        // An address with escapes or entities is not found as written; the
+        // link's own start is the next best place then.
+        let place = match text.get(written_in.clone()).and_then(|inside| inside.find(url)) {
+            Some(i) => written_in.start + i..written_in.start + i + url.len(),
+            None => written_in.start..written_in.start,
         };
         found.push((url.to_owned(), place));
     }
@@ -226,8 +229,8 @@ mod tests {
     #[test]
     fn markdown_links_are_http_links_outside_code_with_their_place() {
         let text = "A [page](https://a.org/x#y) and ![img](HTTP://b.org/i.png), <https://c.org/>,\n\
-                    [ref][r], `https://code.org/` [rel](../x) [mail](mailto:a@b.org) [site](/x/)\n\n\
-                    ```\n[x](https://fenced.org/)\n```\n\n[r]: https://d.org/ref\n";
+                    [ref][R], `https://code.org/` [rel](../x) [mail](mailto:a@b.org) [site](/x/)\n\n\
+                    ```\n[x](https://fenced.org/)\n```\n\n[r]: https://c.org/\n";
         let found: Vec<(String, &str)> = markdown_links(text)
             .into_iter()
             .map(|(url, range)| (url, &text[range]))
@@ -239,8 +242,14 @@ mod tests {
                 "https://a.org/x#y",
                 "HTTP://b.org/i.png",
                 "https://c.org/",
-                "https://d.org/ref"
+                "https://c.org/"
             ]
+        );
+        let definition = text.rfind("https://c.org/").unwrap();
+        assert_eq!(
+            markdown_links(text)[3].1.start,
+            definition,
+            "a reference points at its definition"
         );
         for (url, written) in &found {
             assert_eq!(url, written, "the range covers the address as written");
