@@ -332,7 +332,7 @@ fn dead_and_moved_links_are_reported_where_they_are_written_and_answers_are_cach
         place(&site, PHASE, &u("/busy"), 0),
         u("/busy")
     ));
-    run.assert_mentions("checked 9 external links on 1 hosts: 4 broken, 1 moved, 0 from cache, 1 not verified");
+    run.assert_mentions("checked 9 external links on 1 host: 4 broken, 1 moved, 0 from cache, 1 not verified");
 
     // Each address once, however often it is written; HEAD first, GET
     // only where HEAD was refused or failed; nothing from a code block.
@@ -370,7 +370,7 @@ fn dead_and_moved_links_are_reported_where_they_are_written_and_answers_are_cach
     again.assert_status(1);
     again.assert_mentions("--deny-warnings");
     assert_eq!(warnings(&again), expected, "\n{}", again.stderr);
-    again.assert_mentions("checked 9 external links on 1 hosts: 4 broken, 1 moved, 4 from cache, 1 not verified");
+    again.assert_mentions("checked 9 external links on 1 host: 4 broken, 1 moved, 4 from cache, 1 not verified");
     for path in ["/ok", "/moved", "/temp", "/head-not-allowed"] {
         assert_eq!(server.count(path), before[path], "{path} was asked again");
     }
@@ -403,11 +403,11 @@ fn a_corrupt_cache_is_ignored_with_a_warning() {
     let run = waymark(&site, &["check", "--external"]);
     run.assert_ok()
         .assert_mentions(".waymark-cache/external-links.json: the link cache is ignored");
-    run.assert_mentions("checked 1 external links on 1 hosts: 0 broken, 0 moved, 0 from cache");
+    run.assert_mentions("checked 1 external link on 1 host: 0 broken, 0 moved, 0 from cache");
     // Rewritten, so the next run uses it.
     let run = waymark(&site, &["check", "--external"]);
     run.assert_ok()
-        .assert_mentions("checked 1 external links on 1 hosts: 0 broken, 0 moved, 1 from cache");
+        .assert_mentions("checked 1 external link on 1 host: 0 broken, 0 moved, 1 from cache");
     assert!(!run.stderr.contains("warning"), "{}", run.stderr);
     assert_eq!(server.count("/ok"), 1);
 }

@@ -49,10 +49,17 @@ pub struct Summary {
 
 impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
         write!(
             f,
-            "checked {} external links on {} hosts: {} broken, {} moved, {} from cache",
-            self.links, self.hosts, self.broken, self.moved, self.cached
+            "checked {} external link{} on {} host{}: {} broken, {} moved, {} from cache",
+            self.links,
+            plural(self.links),
+            self.hosts,
+            plural(self.hosts),
+            self.broken,
+            self.moved,
+            self.cached
         )?;
         if self.unverified > 0 {
             write!(f, ", {} not verified", self.unverified)?;
@@ -68,38 +75,117 @@ pub fn check(loaded: &Loaded, opts: &Options) -> (Vec<Diagnostic>, Summary) {
         return (Vec::new(), Summary::default());
     };
     let links = collect::links(site, &loaded.sources);
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let root = &loaded.sources.root;
+    let distinct = Distinct::of(&links);
     let mut diagnostics = Vec::new();
+    let mut summary = Summary::default();
+    let outcomes = answers(
+        &distinct.addresses,
+        &loaded.sources.root,
+        opts,
+        &mut diagnostics,
+        &mut summary,
+    );
 
-    // Each address once, without its fragment (which is never sent).
-    let mut addresses: Vec<Url> = Vec::new();
-    let mut index_of: HashMap<String, usize> = HashMap::new();
-    let mut invalid: HashMap<&str, String> = HashMap::new();
-    let mut key_of_link: Vec<Option<usize>> = Vec::with_capacity(links.len());
-    for link in &links {
-        match Url::parse(&link.url) {
-            Ok(mut url) => {
-                url.set_fragment(None);
-                let next = addresses.len();
-                let index = *index_of.entry(url.to_string()).or_insert(next);
-                if index == next {
-                    addresses.push(url);
-                }
-                key_of_link.push(Some(index));
+    let map = &loaded.sources.map;
+    for (link, index) in links.iter().zip(&distinct.of_link) {
+        let Some(index) = index else {
+            let reason = distinct.invalid.get(link.url.as_str()).map_or("", String::as_str);
+            diagnostics.push(
+                Diagnostic::warning(format!("`{}` is not a valid web address: {reason}", link.url))
+                    .with_span(link.span(map)),
+            );
+            continue;
+        };
+        match &outcomes[*index] {
+            Outcome::Ok => {}
+            Outcome::Broken { reason } => diagnostics
+                .push(Diagnostic::warning(format!("dead link `{}`: {reason}", link.url)).with_span(link.span(map))),
+            Outcome::Moved { to } => {
+                let to = with_fragment(to, &link.url);
+                diagnostics.push(
+                    Diagnostic::warning(format!("`{}` has moved permanently to {to}", link.url))
+                        .with_span(link.span(map))
+                        .with_hint("link to the new address"),
+                );
             }
-            Err(err) => {
-                invalid.insert(&link.url, err.to_string());
-                key_of_link.push(None);
-            }
+            Outcome::Unverified { reason } => summary.notes.push(format!(
+                "{}: note: `{}` could not be checked: {reason}; it is not counted as broken and is asked again next run",
+                place(map, link),
+                link.url
+            )),
         }
     }
 
-    let (mut cache, problem) = if opts.use_cache {
-        Cache::load(root)
-    } else {
-        (Cache::default(), None)
-    };
+    summary.links = distinct.addresses.len() + distinct.invalid.len();
+    summary.hosts = distinct
+        .addresses
+        .iter()
+        .map(check::host_of)
+        .collect::<BTreeSet<_>>()
+        .len();
+    summary.broken = distinct.invalid.len();
+    for outcome in &outcomes {
+        match outcome {
+            Outcome::Ok => {}
+            Outcome::Moved { .. } => summary.moved += 1,
+            Outcome::Broken { .. } => summary.broken += 1,
+            Outcome::Unverified { .. } => summary.unverified += 1,
+        }
+    }
+    (diagnostics, summary)
+}
+
+/// Each address once, without its fragment (which is never sent).
+struct Distinct<'l> {
+    addresses: Vec<Url>,
+    /// For each link, its address in `addresses`; `None` if it does not parse.
+    of_link: Vec<Option<usize>>,
+    /// Links that do not parse as URLs, with the reason.
+    invalid: HashMap<&'l str, String>,
+}
+
+impl<'l> Distinct<'l> {
+    fn of(links: &'l [collect::Link]) -> Self {
+        let mut distinct = Distinct {
+            addresses: Vec::new(),
+            of_link: Vec::with_capacity(links.len()),
+            invalid: HashMap::new(),
+        };
+        let mut index_of: HashMap<String, usize> = HashMap::new();
+        for link in links {
+            match Url::parse(&link.url) {
+                Ok(mut url) => {
+                    url.set_fragment(None);
+                    let next = distinct.addresses.len();
+                    let index = *index_of.entry(url.to_string()).or_insert(next);
+                    if index == next {
+                        distinct.addresses.push(url);
+                    }
+                    distinct.of_link.push(Some(index));
+                }
+                Err(err) => {
+                    distinct.invalid.insert(&link.url, err.to_string());
+                    distinct.of_link.push(None);
+                }
+            }
+        }
+        distinct
+    }
+}
+
+/// An outcome for each address: from the cache where a fresh answer is
+/// there (and `opts` allows), else by asking; the new answers are cached.
+fn answers(
+    addresses: &[Url],
+    root: &Path,
+    opts: &Options,
+    diagnostics: &mut Vec<Diagnostic>,
+    summary: &mut Summary,
+) -> Vec<Outcome> {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    // Read even with --no-cache, so that writing it back keeps the
+    // answers about other addresses.
+    let (mut cache, problem) = Cache::load(root);
     if let Some(problem) = problem {
         diagnostics.push(
             Diagnostic::warning(format!("the link cache is ignored: {problem}"))
@@ -109,38 +195,38 @@ pub fn check(loaded: &Loaded, opts: &Options) -> (Vec<Diagnostic>, Summary) {
     }
     let mut outcomes: Vec<Option<Outcome>> = vec![None; addresses.len()];
     let mut to_ask = Vec::new();
-    let mut summary = Summary::default();
     for (index, url) in addresses.iter().enumerate() {
-        match cache.reusable(url.as_str(), now) {
-            Some(entry) if entry.status == Status::Moved => {
-                outcomes[index] = Some(Outcome::Moved {
-                    to: entry.detail.clone(),
-                });
-                summary.cached += 1;
+        let reusable = cache.reusable(url.as_str(), now).filter(|_| opts.use_cache);
+        outcomes[index] = match reusable {
+            Some(entry) if entry.status == Status::Moved => Some(Outcome::Moved {
+                to: entry.detail.clone(),
+            }),
+            Some(_) => Some(Outcome::Ok),
+            None => {
+                to_ask.push(index);
+                continue;
             }
-            Some(_) => {
-                outcomes[index] = Some(Outcome::Ok);
-                summary.cached += 1;
-            }
-            None => to_ask.push(index),
-        }
+        };
+        summary.cached += 1;
     }
     let asked: Vec<Url> = to_ask.iter().map(|&i| addresses[i].clone()).collect();
     for (&index, outcome) in to_ask.iter().zip(check::check_all(&asked, opts.timeout)) {
-        let entry = |status, detail: &str| Entry {
+        let (status, detail) = match &outcome {
+            Outcome::Ok => (Status::Ok, ""),
+            Outcome::Moved { to } => (Status::Moved, to.as_str()),
+            Outcome::Broken { reason } => (Status::Broken, reason.as_str()),
+            // Not an answer worth keeping: asked again next run.
+            Outcome::Unverified { .. } => {
+                outcomes[index] = Some(outcome);
+                continue;
+            }
+        };
+        let entry = Entry {
             status,
             checked_at: now,
             detail: detail.to_owned(),
         };
-        let recorded = match &outcome {
-            Outcome::Ok => Some(entry(Status::Ok, "")),
-            Outcome::Moved { to } => Some(entry(Status::Moved, to)),
-            Outcome::Broken { reason } => Some(entry(Status::Broken, reason)),
-            Outcome::Unverified { .. } => None,
-        };
-        if let Some(recorded) = recorded {
-            cache.record(addresses[index].to_string(), recorded);
-        }
+        cache.record(addresses[index].to_string(), entry);
         outcomes[index] = Some(outcome);
     }
     if !to_ask.is_empty() {
@@ -152,54 +238,15 @@ pub fn check(loaded: &Loaded, opts: &Options) -> (Vec<Diagnostic>, Summary) {
             );
         }
     }
-
-    let map = &loaded.sources.map;
-    for (link, key) in links.iter().zip(&key_of_link) {
-        let outcome = match key {
-            Some(index) => outcomes[*index].as_ref(),
-            None => None,
-        };
-        match outcome {
-            None => {
-                let reason = invalid.get(link.url.as_str()).map_or("", String::as_str);
-                diagnostics.push(
-                    Diagnostic::warning(format!("`{}` is not a valid web address: {reason}", link.url))
-                        .with_span(link.span(map)),
-                );
-            }
-            Some(Outcome::Ok) => {}
-            Some(Outcome::Broken { reason }) => diagnostics
-                .push(Diagnostic::warning(format!("dead link `{}`: {reason}", link.url)).with_span(link.span(map))),
-            Some(Outcome::Moved { to }) => {
-                let to = with_fragment(to, &link.url);
-                diagnostics.push(
-                    Diagnostic::warning(format!("`{}` has moved permanently to {to}", link.url))
-                        .with_span(link.span(map))
-                        .with_hint("link to the new address"),
-                );
-            }
-            Some(Outcome::Unverified { reason }) => {
-                summary.notes.push(format!(
-                    "{}: note: `{}` could not be checked: {reason}; it is not counted as broken and is asked again next run",
-                    place(map, link),
-                    link.url
-                ));
-            }
-        }
-    }
-
-    summary.links = addresses.len() + invalid.len();
-    summary.hosts = addresses.iter().map(check::host_of).collect::<BTreeSet<_>>().len();
-    summary.broken = invalid.len();
-    for outcome in outcomes.iter().flatten() {
-        match outcome {
-            Outcome::Ok => {}
-            Outcome::Moved { .. } => summary.moved += 1,
-            Outcome::Broken { .. } => summary.broken += 1,
-            Outcome::Unverified { .. } => summary.unverified += 1,
-        }
-    }
-    (diagnostics, summary)
+    outcomes
+        .into_iter()
+        // Every address was answered from the cache or asked; none is left.
+        .map(|o| {
+            o.unwrap_or_else(|| Outcome::Unverified {
+                reason: "waymark did not ask about it".into(),
+            })
+        })
+        .collect()
 }
 
 /// The new address for a link with a `#fragment`: a redirect keeps the
