@@ -221,6 +221,8 @@ fn request(agent: &ureq::Agent, get: bool, url: &Url) -> Result<Answer, Failure>
             ureq::Error::Io(e) => match e.kind() {
                 std::io::ErrorKind::ConnectionRefused => Failure::Refused,
                 std::io::ErrorKind::TimedOut => Failure::Timeout,
+                // rustls reports a failed handshake as invalid data.
+                std::io::ErrorKind::InvalidData if url.scheme() == "https" => Failure::Other(format!("TLS error: {e}")),
                 // The standard library reports a failed lookup as an
                 // uncategorised error with the resolver's message.
                 _ => match e.to_string().strip_prefix("failed to lookup address information: ") {
@@ -229,6 +231,9 @@ fn request(agent: &ureq::Agent, get: bool, url: &Url) -> Result<Answer, Failure>
                 },
             },
             ureq::Error::ConnectionFailed => Failure::Other("the connection failed".into()),
+            ureq::Error::Tls(message) => Failure::Other(format!("TLS error: {message}")),
+            ureq::Error::Rustls(err) => Failure::Other(format!("TLS error: {err}")),
+            ureq::Error::Protocol(err) => Failure::Other(format!("HTTP protocol error: {err}")),
             other => Failure::Other(other.to_string()),
         }),
     }
