@@ -76,7 +76,7 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
-    /// Validate content, templates and references without writing anything
+    /// Validate content, templates and references (with --external, outside links too); builds nothing
     Check {
         #[arg(long, default_value = ".")]
         root: PathBuf,

@@ -3,7 +3,8 @@
 //! The data flows one way: [`source`] loads files, [`resolve`] checks them
 //! and builds the immutable [`model`], [`render`] turns it into files, and
 //! [`output`] writes them. [`build`] strings the steps together for the
-//! commands in [`cli`].
+//! commands in [`cli`]. [`external`], for `check --external`, is the only
+//! part that uses the network.
 
 pub mod build;
 pub mod cli;

@@ -20,9 +20,6 @@ use crate::diag::{Diagnostic, SourceMap};
 use cache::{Cache, Entry, Status};
 use check::Outcome;
 
-pub use cache::PERIOD as CACHE_PERIOD;
-pub use check::PER_HOST;
-
 pub struct Options {
     /// The longest wait for one request (connecting and the answer's head).
     pub timeout: Duration,
