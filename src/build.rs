@@ -174,6 +174,16 @@ pub fn build(opts: &BuildOptions) -> Result<Report, UsageError> {
 /// `waymark check`: everything `build` validates, plus every internal link
 /// of the rendered pages; renders in memory and writes nothing.
 pub fn check(root: &Path, opts: &Options) -> Result<Report, UsageError> {
+    check_with(root, opts, |_| Vec::new())
+}
+
+/// [`check`], then `more` on the loaded site (`--external` checks its
+/// outside links), whose diagnostics join the report.
+pub fn check_with(
+    root: &Path,
+    opts: &Options,
+    more: impl FnOnce(&Loaded) -> Vec<Diagnostic>,
+) -> Result<Report, UsageError> {
     require_site(root)?;
     let started = Instant::now();
     let mut loaded = load(root, opts, None);
@@ -187,6 +197,8 @@ pub fn check(root: &Path, opts: &Options) -> Result<Report, UsageError> {
         let broken = sink.report(|file| sources.get(file).cloned());
         loaded.diagnostics.extend(broken);
     }
+    let found = more(&loaded);
+    loaded.diagnostics.extend(found);
     Ok(finish(loaded, stats, started))
 }
 

@@ -1,5 +1,6 @@
 //! The command line: flags as typed → one options struct per command →
-//! the pipeline → an exit status (0 fine, 1 content errors, 2 usage).
+//! the pipeline → an exit status (0 fine, 1 content errors or, with
+//! `check --deny-warnings`, warnings; 2 usage).
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -79,12 +80,26 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
-    /// Validate content, templates and references without writing anything
+    /// Validate content, templates and references (with --external, outside links too); builds nothing
     Check {
         #[arg(long, default_value = ".")]
         root: PathBuf,
         #[arg(long)]
         drafts: bool,
+        /// Also ask every outside link (resource urls, http(s) links in
+        /// Markdown) whether it still answers; the only command that uses the network
+        #[arg(long)]
+        external: bool,
+        /// With --external: seconds to wait for each request
+        #[arg(long, value_name = "SECS", default_value_t = 10, requires = "external",
+              value_parser = clap::value_parser!(u64).range(1..=600))]
+        timeout: u64,
+        /// With --external: ask about every link, ignoring answers cached in the last day
+        #[arg(long, requires = "external")]
+        no_cache: bool,
+        /// Fail (exit status 1) when there are warnings, dead links included
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Build, then serve the site with live reload, rebuilding on every change
     Serve {
@@ -232,12 +247,44 @@ fn run(cli: Cli, color: bool) -> ExitCode {
             pdf: pdf.then_some(chrome),
             whole_site: false,
         }),
-        Command::Check { root, drafts } => match build::check(&root, &Options { drafts, base_url: None }) {
-            Ok(report) => finish(&report, color, "", |stats| {
-                format!("checked {} pages: no errors ({})", stats.pages, seconds(report.elapsed))
-            }),
-            Err(usage) => usage_error(&usage.0),
-        },
+        Command::Check {
+            root,
+            drafts,
+            external,
+            timeout,
+            no_cache,
+            deny_warnings,
+        } => {
+            let opts = Options { drafts, base_url: None };
+            let mut summary = None;
+            let result = if external {
+                let external = crate::external::Options {
+                    timeout: std::time::Duration::from_secs(timeout),
+                    use_cache: !no_cache,
+                };
+                build::check_with(&root, &opts, |loaded| {
+                    let (diagnostics, found) = crate::external::check(loaded, &external);
+                    summary = Some(found);
+                    diagnostics
+                })
+            } else {
+                build::check(&root, &opts)
+            };
+            let mut epilogue = Epilogue {
+                lines: Vec::new(),
+                deny_warnings,
+            };
+            if let Some(summary) = summary {
+                epilogue.lines.extend(summary.notes.iter().cloned());
+                epilogue.lines.push(summary.to_string());
+            }
+            match result {
+                Ok(report) => finish_with(&report, color, &epilogue, "", |stats| {
+                    format!("checked {} pages: no errors ({})", stats.pages, seconds(report.elapsed))
+                }),
+                Err(usage) => usage_error(&usage.0),
+            }
+        }
         Command::Serve {
             root,
             port,
@@ -289,10 +336,35 @@ fn finish(
     failed_note: &str,
     success: impl FnOnce(&crate::render::Stats) -> String,
 ) -> ExitCode {
+    finish_with(report, color, &Epilogue::default(), failed_note, success)
+}
+
+/// What `check` adds to the end of a run: lines printed after the
+/// diagnostics, and whether warnings fail it.
+#[derive(Default)]
+struct Epilogue {
+    lines: Vec<String>,
+    deny_warnings: bool,
+}
+
+fn finish_with(
+    report: &Report,
+    color: bool,
+    epilogue: &Epilogue,
+    failed_note: &str,
+    success: impl FnOnce(&crate::render::Stats) -> String,
+) -> ExitCode {
     report.diagnostics.emit(&report.sources, color);
+    for line in &epilogue.lines {
+        eprintln!("{line}");
+    }
     let errors = report.diagnostics.error_count();
     let warnings = report.diagnostics.warning_count();
     match (&report.stats, errors) {
+        (Some(_), 0) if epilogue.deny_warnings && warnings > 0 => {
+            eprintln!("error: the site has {warnings} warning(s), and --deny-warnings makes warnings fail the check");
+            ExitCode::from(1)
+        }
         (Some(stats), 0) => {
             let mut line = success(stats);
             if warnings > 0 {

@@ -3,11 +3,13 @@
 //! The data flows one way: [`source`] loads files, [`resolve`] checks them
 //! and builds the immutable [`model`], [`render`] turns it into files, and
 //! [`output`] writes them. [`build`] strings the steps together for the
-//! commands in [`cli`].
+//! commands in [`cli`]. [`external`], for `check --external`, is the only
+//! part that uses the network.
 
 pub mod build;
 pub mod cli;
 pub mod diag;
+pub mod external;
 pub mod handouts;
 pub mod init;
 pub mod linkcheck;

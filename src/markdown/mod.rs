@@ -153,7 +153,8 @@ pub fn slugify(text: &str) -> String {
     slug
 }
 
-fn options() -> Options {
+/// The extensions every text is parsed with (the outside-link check too).
+pub(crate) fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
