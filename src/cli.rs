@@ -18,8 +18,8 @@ use crate::resolve::Options;
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// Neither read nor write the highlight cache (.waymark-cache/ in the
-    /// site's folder): highlight every code block afresh
+    /// Use no cached work (.waymark-cache/ in the site's folder): highlight
+    /// every code block afresh, and with `check --external` ask about every link
     #[arg(long, global = true)]
     no_cache: bool,
 }
@@ -94,9 +94,6 @@ enum Command {
         #[arg(long, value_name = "SECS", default_value_t = 10, requires = "external",
               value_parser = clap::value_parser!(u64).range(1..=600))]
         timeout: u64,
-        /// With --external: ask about every link, ignoring answers cached in the last day
-        #[arg(long, requires = "external")]
-        no_cache: bool,
         /// Fail (exit status 1) when there are warnings, dead links included
         #[arg(long)]
         deny_warnings: bool,
@@ -183,6 +180,7 @@ fn open_cache(cli: &Cli) -> bool {
 }
 
 fn run(cli: Cli, color: bool) -> ExitCode {
+    let no_cache = cli.no_cache;
     match cli.command {
         Command::Build {
             root,
@@ -252,7 +250,6 @@ fn run(cli: Cli, color: bool) -> ExitCode {
             drafts,
             external,
             timeout,
-            no_cache,
             deny_warnings,
         } => {
             let opts = Options { drafts, base_url: None };

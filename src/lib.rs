@@ -7,6 +7,7 @@
 //! part that uses the network.
 
 pub mod build;
+mod cache_dir;
 pub mod cli;
 pub mod diag;
 pub mod external;

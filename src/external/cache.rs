@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 /// How long an answer is trusted: a day, in seconds.
 pub const PERIOD: u64 = 24 * 60 * 60;
 
-const FOLDER: &str = ".waymark-cache";
 const FILE: &str = "external-links.json";
 const VERSION: u32 = 1;
 
@@ -49,7 +48,7 @@ pub struct Cache {
 
 /// Where a site's cache lives.
 pub fn path(root: &Path) -> PathBuf {
-    root.join(FOLDER).join(FILE)
+    crate::cache_dir::path(root).join(FILE)
 }
 
 impl Cache {
@@ -93,20 +92,10 @@ impl Cache {
         self.links
             .retain(|_, e| e.checked_at <= now && now - e.checked_at < PERIOD);
         let path = path(root);
-        let dir = path.parent().expect("the cache file is in a folder");
-        std::fs::create_dir_all(dir)?;
-        // Keep the folder out of version control, as pytest and ruff do
-        // with theirs; written once, and left alone if the author changed it.
-        let ignore = dir.join(".gitignore");
-        if !ignore.exists() {
-            std::fs::write(
-                &ignore,
-                "# Made by waymark: this folder holds caches, not content.\n*\n",
-            )?;
-        }
+        let dir = crate::cache_dir::create(root)?;
         let json = serde_json::to_vec_pretty(&serde_json::json!({ "version": VERSION, "links": &self.links }))
             .map_err(std::io::Error::other)?;
-        let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+        let mut temp = tempfile::NamedTempFile::new_in(&dir)?;
         temp.write_all(&json)?;
         temp.persist(&path).map_err(|err| err.error)?;
         Ok(())
@@ -163,7 +152,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (cache, problem) = Cache::load(dir.path());
         assert!(cache.links.is_empty() && problem.is_none(), "no cache yet is fine");
-        std::fs::create_dir_all(dir.path().join(FOLDER)).unwrap();
+        std::fs::create_dir_all(crate::cache_dir::path(dir.path())).unwrap();
         std::fs::write(path(dir.path()), "{ not json").unwrap();
         let (cache, problem) = Cache::load(dir.path());
         assert!(cache.links.is_empty());

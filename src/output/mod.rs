@@ -56,7 +56,7 @@ fn refuse_sources(root: &Path, output: &Path) -> Option<String> {
             ));
         }
     }
-    let cache = root.join(".waymark-cache");
+    let cache = crate::cache_dir::path(&root);
     if output == cache || output.starts_with(&cache) {
         return Some("the output folder cannot be `.waymark-cache` or inside it: that is waymark's cache".into());
     }

@@ -92,7 +92,7 @@ impl Store {
     /// The cache of the site at `root`; `writable: false` only reads it
     /// (`check`, which writes nothing).
     pub fn open(root: &Path, writable: bool) -> Store {
-        let dir = root.join(".waymark-cache");
+        let dir = crate::cache_dir::path(root);
         let mut store = Store {
             dir,
             writable,
@@ -168,7 +168,8 @@ impl Store {
     }
 
     fn start_file(&self) -> io::Result<Fresh> {
-        std::fs::create_dir_all(&self.dir)?;
+        let root = self.dir.parent().unwrap_or(Path::new("."));
+        crate::cache_dir::create(root)?;
         let temp = tempfile::Builder::new()
             .prefix("highlight-")
             .suffix(".tmp")
