@@ -61,6 +61,7 @@ pub struct Problem {
 #[derive(Debug, Clone)]
 pub struct Parsed {
     html: Arc<str>,
+    code: Arc<[highlight::Packed]>,
     pub links: Vec<RawLink>,
     pub headings: Vec<Heading>,
     pub words: usize,
@@ -83,6 +84,8 @@ pub struct LinkTarget {
 #[derive(Debug, Clone)]
 pub struct Markdown {
     html: Arc<str>,
+    /// Highlighted code blocks, in the HTML as placeholders until rendered.
+    code: Arc<[highlight::Packed]>,
     links: Vec<LinkTarget>,
     pub headings: Vec<Heading>,
     pub words: usize,
@@ -92,6 +95,7 @@ pub struct Markdown {
 const PLACEHOLDER: char = '\0';
 const HREF: char = 'h';
 const TITLE: char = 't';
+const CODE: char = 'c';
 const EXCERPT_CHARS: usize = 300;
 /// Fence languages that mean "no highlighting, please".
 const PLAIN_LANGUAGES: &[&str] = &["text", "txt", "plain", "plaintext", "none", "output", "console-output"];
@@ -102,6 +106,7 @@ impl Parsed {
         debug_assert_eq!(links.len(), self.links.len());
         Markdown {
             html: self.html,
+            code: self.code,
             links,
             headings: self.headings,
             words: self.words,
@@ -114,17 +119,23 @@ impl Markdown {
     /// The HTML for a page whose way back to the site root is `root`
     /// (`../../`, or the absolute base URL for feeds and the 404 page).
     pub fn html_for(&self, root: &str) -> String {
-        if self.links.is_empty() {
+        if self.links.is_empty() && self.code.is_empty() {
             return self.html.to_string();
         }
-        let mut out = String::with_capacity(self.html.len() + self.links.len() * 32);
+        let mut out = String::with_capacity(self.html.len() + self.links.len() * 32 + self.code.len() * 4096);
         let mut rest: &str = &self.html;
         while let Some(start) = rest.find(PLACEHOLDER) {
             out.push_str(&rest[..start]);
             let after = &rest[start + 1..];
             let end = after.find(PLACEHOLDER).expect("placeholders come in pairs");
             let (kind, index) = after[..end].split_at(1);
-            let target = &self.links[index.parse::<usize>().expect("placeholder index")];
+            let index = index.parse::<usize>().expect("placeholder index");
+            if kind.starts_with(CODE) {
+                self.code[index].unpack_into(&mut out);
+                rest = &after[end + 1..];
+                continue;
+            }
+            let target = &self.links[index];
             match kind.chars().next() {
                 Some(HREF) => {
                     escape_attr_into(root, &mut out);
@@ -227,6 +238,7 @@ pub fn parse(text: &str, opts: &ParseOptions) -> Parsed {
         dropped_link: false,
         dropped_image: None,
         footnotes: HashMap::new(),
+        code: Vec::new(),
     };
     if opts.page_body {
         for id in PAGE_IDS {
@@ -319,6 +331,7 @@ pub fn parse(text: &str, opts: &ParseOptions) -> Parsed {
     }
     Parsed {
         html: html.into(),
+        code: state.code.into(),
         links: state.links,
         headings: state.headings,
         words: state.words,
@@ -365,6 +378,8 @@ struct State<'o> {
     dropped_image: Option<String>,
     /// Footnote name → its number, in order of first appearance.
     footnotes: HashMap<String, usize>,
+    /// Highlighted code blocks, by the index of their placeholder.
+    code: Vec<highlight::Packed>,
 }
 
 struct PendingImage {
@@ -424,7 +439,10 @@ impl State<'_> {
                 "<pre class=\"code hl-code\" data-lang=\"{lang_attr}\" tabindex=\"0\"><code class=\"language-{lang_attr}\">"
             );
             match highlight::highlight(code, language) {
-                Some(html) => out.push_str(&html),
+                Some(packed) => {
+                    let _ = write!(out, "{PLACEHOLDER}{CODE}{}{PLACEHOLDER}", self.code.len());
+                    self.code.push(packed);
+                }
                 None => {
                     self.warnings.push(Problem {
                         message: format!("no highlighting for language `{language}`; the code is shown as plain text"),

@@ -90,19 +90,41 @@ pub fn save_cache() -> Result<(), String> {
     }
 }
 
+/// The highlighted HTML of a code block, LZ4-compressed until a page is
+/// rendered: highlighted code is most of a big site's HTML and compresses
+/// about fivefold, so the resolved site stays small; the cache stores the
+/// same bytes, so a cached block is never decompressed until it is written.
+#[derive(Debug, Clone)]
+pub struct Packed(Arc<[u8]>);
+
+impl Packed {
+    fn pack(html: &str) -> Packed {
+        Packed(lz4_flex::compress_prepend_size(html.as_bytes()).into())
+    }
+
+    pub fn unpack_into(&self, out: &mut String) {
+        // The bytes are ours, made by `pack` or checked against the cache
+        // entry's checksum; still, a failure must not take the build down.
+        match lz4_flex::decompress_size_prepended(&self.0).map(String::from_utf8) {
+            Ok(Ok(html)) => out.push_str(&html),
+            _ => out.push_str("<!-- waymark: this code block could not be unpacked -->"),
+        }
+    }
+}
+
 /// Highlighted HTML for a code block (the inside of `<code>`), or `None` when
 /// the language is unknown and the caller should print the code plainly.
-pub fn highlight(code: &str, language: &str) -> Option<String> {
+pub fn highlight(code: &str, language: &str) -> Option<Packed> {
     let Some(store) = active_store() else {
-        return highlight_now(code, language);
+        return highlight_now(code, language).map(|html| Packed::pack(&html));
     };
     let key = store::key(language, code);
-    if let Some(html) = store.get(key) {
-        return Some(html);
+    if let Some(stored) = store.get(key) {
+        return Some(Packed(stored.into()));
     }
-    let html = highlight_now(code, language)?;
-    store.put(key, &html);
-    Some(html)
+    let packed = Packed::pack(&highlight_now(code, language)?);
+    store.put(key, &packed.0);
+    Some(packed)
 }
 
 fn highlight_now(code: &str, language: &str) -> Option<String> {
@@ -272,13 +294,17 @@ mod tests {
             "vue",
             "svelte",
         ] {
-            assert!(highlight("x = 1\n", wanted).is_some(), "{wanted} is not highlighted");
+            assert!(
+                highlight_now("x = 1\n", wanted).is_some(),
+                "{wanted} is not highlighted"
+            );
         }
     }
 
     #[test]
     fn known_language_gets_classes() {
-        let html = highlight("fn main() {}\n", "rust").unwrap();
+        let mut html = String::new();
+        highlight("fn main() {}\n", "rust").unwrap().unpack_into(&mut html);
         assert!(html.contains("hl-"), "{html}");
         assert!(highlight("x", "no-such-language").is_none());
     }

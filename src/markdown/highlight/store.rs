@@ -119,10 +119,11 @@ impl Store {
         store
     }
 
-    pub fn get(&self, key: Key) -> Option<String> {
+    /// The stored (LZ4-compressed) HTML of a block, if its checksum holds.
+    pub fn get(&self, key: Key) -> Option<Vec<u8>> {
         let entry = *self.index.get(&key)?;
-        let html = self.read(entry).and_then(|bytes| decode(&bytes, entry.sum));
-        match html {
+        let stored = self.read(entry).filter(|bytes| xxh3_64(bytes) == entry.sum);
+        match stored {
             Some(html) => {
                 self.hits.fetch_add(1, Ordering::Relaxed);
                 lock(&self.used).insert(key);
@@ -144,8 +145,9 @@ impl Store {
         Some(bytes)
     }
 
-    /// Keeps a block highlighted in this run for the next.
-    pub fn put(&self, key: Key, html: &str) {
+    /// Keeps a block highlighted in this run for the next: its HTML as
+    /// `lz4_flex::compress_prepend_size` made it.
+    pub fn put(&self, key: Key, stored: &[u8]) {
         self.misses.fetch_add(1, Ordering::Relaxed);
         if !self.writable {
             return;
@@ -158,8 +160,7 @@ impl Store {
         if !out.keys.insert(key) {
             return;
         }
-        let stored = lz4_flex::compress_prepend_size(html.as_bytes());
-        if write_entry(&mut out.file, key, &stored).is_err() {
+        if write_entry(&mut out.file, key, stored).is_err() {
             // A full disk, say: this run keeps nothing, the old file stays.
             *fresh = None;
             return;
@@ -240,14 +241,6 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// The HTML of an entry's stored bytes, if they are whole.
-fn decode(stored: &[u8], sum: u64) -> Option<String> {
-    if xxh3_64(stored) != sum {
-        return None;
-    }
-    String::from_utf8(lz4_flex::decompress_size_prepended(stored).ok()?).ok()
-}
-
 fn write_entry(out: &mut impl Write, key: Key, stored: &[u8]) -> io::Result<()> {
     let len = u32::try_from(stored.len()).map_err(|_| io::Error::other("code block too large to cache"))?;
     out.write_all(&key.to_le_bytes())?;
@@ -318,6 +311,10 @@ fn remove_stale_temporaries(dir: &Path) {
 mod tests {
     use super::*;
 
+    fn pack(html: &str) -> Vec<u8> {
+        lz4_flex::compress_prepend_size(html.as_bytes())
+    }
+
     #[test]
     fn fingerprint_names_the_locked_versions() {
         let lock = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.lock")).unwrap();
@@ -335,12 +332,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), true);
         assert!(store.get(key("rust", "fn a() {}")).is_none());
-        store.put(key("rust", "fn a() {}"), "<span>a</span>");
-        store.put(key("rust", "fn b() {}"), "<span>b</span>");
+        store.put(key("rust", "fn a() {}"), &pack("<span>a</span>"));
+        store.put(key("rust", "fn b() {}"), &pack("<span>b</span>"));
         store.save().unwrap();
 
         let store = Store::open(dir.path(), true);
-        assert_eq!(store.get(key("rust", "fn a() {}")).as_deref(), Some("<span>a</span>"));
+        assert_eq!(store.get(key("rust", "fn a() {}")), Some(pack("<span>a</span>")));
         assert!(store.get(key("python", "fn a() {}")).is_none());
         drop(store);
 
@@ -373,7 +370,7 @@ mod tests {
         let html = |n: u32| format!("<span>{n}</span>").repeat(50);
         let store = Store::open(dir.path(), true);
         for n in 0..4 {
-            store.put(key("rust", &n.to_string()), &html(n));
+            store.put(key("rust", &n.to_string()), &pack(&html(n)));
         }
         store.save().unwrap();
         // The next run uses blocks 2 and 3 and adds 4; there is room for
@@ -381,9 +378,9 @@ mod tests {
         let mut store = Store::open(dir.path(), true);
         let head = header().len() as u64;
         store.max_bytes = head + (std::fs::metadata(store.path()).unwrap().len() - head) * 3 / 4 + 8;
-        assert_eq!(store.get(key("rust", "2")), Some(html(2)));
-        assert_eq!(store.get(key("rust", "3")), Some(html(3)));
-        store.put(key("rust", "4"), &html(4));
+        assert_eq!(store.get(key("rust", "2")), Some(pack(&html(2))));
+        assert_eq!(store.get(key("rust", "3")), Some(pack(&html(3))));
+        store.put(key("rust", "4"), &pack(&html(4)));
         store.save().unwrap();
         let store = Store::open(dir.path(), true);
         let kept: Vec<bool> = (0..5)
@@ -396,7 +393,7 @@ mod tests {
     fn a_read_only_store_writes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path(), false);
-        store.put(key("rust", "x"), "x");
+        store.put(key("rust", "x"), &pack("x"));
         store.save().unwrap();
         assert!(!dir.path().join(".waymark-cache").exists());
     }
