@@ -1,7 +1,9 @@
 //! QR codes as inline SVG, drawn at build time: one `<path>` of unit
 //! squares on a white quiet zone, so it prints crisply at any size.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::sync::Mutex;
 
 /// Modules of quiet zone around the code (the standard asks for four).
 const QUIET: usize = 4;
@@ -9,6 +11,19 @@ const QUIET: usize = 4;
 /// An inline SVG QR code for `text`, labelled for screen readers; `None`
 /// when the text is too long for a QR code.
 pub fn svg(text: &str, label: &str) -> Option<String> {
+    // The preview renders every handout on each edit, and choosing a QR
+    // code's mask is costly; the same URL always gives the same code.
+    static DRAWN: Mutex<BTreeMap<(String, String), Option<String>>> = Mutex::new(BTreeMap::new());
+    let key = (text.to_owned(), label.to_owned());
+    if let Some(svg) = DRAWN.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return svg.clone();
+    }
+    let svg = draw(text, label);
+    DRAWN.lock().unwrap_or_else(|p| p.into_inner()).insert(key, svg.clone());
+    svg
+}
+
+fn draw(text: &str, label: &str) -> Option<String> {
     let code = qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::M).ok()?;
     let width = code.width();
     let colors = code.to_colors();

@@ -116,6 +116,26 @@ impl Parsed {
 }
 
 impl Markdown {
+    /// A digest of what [`Markdown::html_for`] would make for `root`,
+    /// without making it: the preview compares pages by such digests.
+    pub fn digest(&self, root: &str) -> u64 {
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        hasher.update(self.html.as_bytes());
+        hasher.update(&[0]);
+        hasher.update(root.as_bytes());
+        for link in &self.links {
+            hasher.update(&[0]);
+            hasher.update(link.href.as_bytes());
+            hasher.update(&[0]);
+            hasher.update(link.title.as_bytes());
+        }
+        for code in self.code.iter() {
+            hasher.update(&[1]);
+            code.feed(&mut hasher);
+        }
+        hasher.digest()
+    }
+
     /// The HTML for a page whose way back to the site root is `root`
     /// (`../../`, or the absolute base URL for feeds and the 404 page).
     pub fn html_for(&self, root: &str) -> String {
@@ -183,7 +203,7 @@ pub struct Cache {
 impl Cache {
     fn key(text: &str, opts: &ParseOptions) -> u64 {
         use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         text.hash(&mut hasher);
         opts.allow_html.hash(&mut hasher);
         opts.id_prefix.hash(&mut hasher);

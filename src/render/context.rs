@@ -183,13 +183,43 @@ pub struct DocFull<'a> {
     pub tags: Vec<TagLink<'a>>,
     pub reading_minutes: usize,
     pub words: usize,
-    pub content: String,
+    pub content: Html<'a>,
     pub toc: &'a [Heading],
     pub hero_image: Option<String>,
     pub roadmap: Option<Link<'a>>,
     pub draft: bool,
     pub referenced_by: Vec<Link<'a>>,
     pub extra: &'a Extra,
+}
+
+/// A Markdown text's HTML, made only when the page is rendered: fingerprinting
+/// a page (which the preview does for every page on every edit) takes a
+/// digest instead, without expanding links and code.
+pub struct Html<'a> {
+    md: &'a crate::markdown::Markdown,
+    root: &'a str,
+}
+
+thread_local! {
+    static FINGERPRINTING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with every [`Html`] serialized as its digest.
+pub fn fingerprinting<T>(f: impl FnOnce() -> T) -> T {
+    FINGERPRINTING.with(|flag| flag.set(true));
+    let result = f();
+    FINGERPRINTING.with(|flag| flag.set(false));
+    result
+}
+
+impl Serialize for Html<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if FINGERPRINTING.with(std::cell::Cell::get) {
+            serializer.serialize_u64(self.md.digest(self.root))
+        } else {
+            serializer.serialize_str(&self.md.html_for(self.root))
+        }
+    }
 }
 
 impl<'a> Ctx<'a> {
@@ -397,7 +427,10 @@ impl<'a> Ctx<'a> {
             tags: self.tag_links(doc),
             reading_minutes: reading_minutes(body.words),
             words: body.words,
-            content: body.html_for(self.root),
+            content: Html {
+                md: body,
+                root: self.root,
+            },
             toc: &body.headings,
             hero_image: doc.hero_image.as_deref().map(|src| self.href(src)),
             roadmap: roadmap.map(|r| self.link(NodeId::Roadmap(r))),

@@ -121,7 +121,7 @@ fn fingerprints(templates: &[(String, String)]) -> HashMap<String, u64> {
     use std::hash::{Hash, Hasher};
     let texts: HashMap<&str, &str> = templates.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
     let hash = |text: &str| {
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         text.hash(&mut hasher);
         hasher.finish()
     };
@@ -133,7 +133,7 @@ fn fingerprints(templates: &[(String, String)]) -> HashMap<String, u64> {
     for (name, _) in templates {
         let mut seen = std::collections::HashSet::new();
         let mut stack = vec![name.as_str()];
-        let mut combined = std::collections::hash_map::DefaultHasher::new();
+        let mut combined = xxhash_rust::xxh3::Xxh3::new();
         components.hash(&mut combined);
         while let Some(current) = stack.pop() {
             if !seen.insert(current) {

@@ -4,7 +4,6 @@
 //! files actually changed.
 
 use std::collections::BTreeMap;
-use std::hash::{Hash, Hasher};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -233,9 +232,7 @@ impl Session {
 }
 
 fn hash_bytes(bytes: &[u8]) -> u64 {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut hasher);
-    hasher.finish()
+    xxhash_rust::xxh3::xxh3_64(bytes)
 }
 
 /// Size and modification time: enough to tell a copied file changed.
@@ -381,6 +378,29 @@ mod tests {
         let stats = edit.result.as_ref().ok().unwrap().stats;
         assert_eq!(stats.pages - stats.unchanged, 3, "{files:?}");
         assert!(files.contains(&"articles/index.html".to_owned()) && files.contains(&"index.html".to_owned()));
+    }
+
+    #[test]
+    fn an_edit_inside_a_code_block_or_a_link_target_rewrites_the_page() {
+        let dir = site();
+        let two = |code: &str, topic: &str| {
+            format!(
+                "---\ntitle: Two\ndate: 2025-01-02\n---\nSee [](@topic:{topic}).\n\n```rust\nlet x = {code};\n```\n"
+            )
+        };
+        write(dir.path(), "content/articles/two.md", &two("1", "a"));
+        let mut session = Session::new(dir.path(), Options::default(), true);
+        session.rebuild();
+        let page = |session: &Session| match &session.files()["articles/two/index.html"] {
+            Stored::Bytes { data, .. } => String::from_utf8(data.to_vec()).unwrap(),
+            other => panic!("{other:?}"),
+        };
+        write(dir.path(), "content/articles/two.md", &two("2", "a"));
+        assert!(changed(&session.rebuild()).contains(&"articles/two/index.html".to_owned()));
+        assert!(page(&session).contains(">2<"), "{}", page(&session));
+        write(dir.path(), "content/articles/two.md", &two("2", "b"));
+        assert!(changed(&session.rebuild()).contains(&"articles/two/index.html".to_owned()));
+        assert!(page(&session).contains("/p/b/"), "{}", page(&session));
     }
 
     #[test]

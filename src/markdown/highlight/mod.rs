@@ -102,6 +102,10 @@ impl Packed {
         Packed(lz4_flex::compress_prepend_size(html.as_bytes()).into())
     }
 
+    pub fn feed(&self, hasher: &mut xxhash_rust::xxh3::Xxh3) {
+        hasher.update(&self.0);
+    }
+
     pub fn unpack_into(&self, out: &mut String) {
         // The bytes are ours, made by `pack` or checked against the cache
         // entry's checksum; still, a failure must not take the build down.
