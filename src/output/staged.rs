@@ -164,7 +164,26 @@ fn swap(staged: &Path, target: &Path) -> io::Result<()> {
         let _ = fs::rename(&old, target);
         return Err(err);
     }
-    fs::remove_dir_all(&old)
+    remove_tree(&old)
+}
+
+/// Deletes the previous output, which is all waymark's. Unlinking thousands
+/// of files is most of a warm build's commit; on every core it takes less.
+fn remove_tree(dir: &Path) -> io::Result<()> {
+    use rayon::prelude::*;
+    let mut files = Vec::new();
+    let mut dirs = Vec::new();
+    // Contents first, so that each folder comes after everything in it.
+    for entry in walkdir::WalkDir::new(dir).contents_first(true) {
+        let entry = entry.map_err(io::Error::from)?;
+        if entry.file_type().is_dir() {
+            dirs.push(entry.into_path());
+        } else {
+            files.push(entry.into_path());
+        }
+    }
+    files.par_iter().try_for_each(fs::remove_file)?;
+    dirs.iter().try_for_each(fs::remove_dir)
 }
 
 fn remove_empty_parents(output: &Path, file: &Path) {
