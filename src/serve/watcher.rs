@@ -59,8 +59,11 @@ pub struct SiteWatcher {
     watched: Vec<PathBuf>,
 }
 
-/// How long the debouncer waits for a burst of saves to end.
-const DEBOUNCE: Duration = Duration::from_millis(120);
+/// How long the debouncer waits for a burst of saves to end. Editors write
+/// a file within a few milliseconds (in place, or a temporary file renamed
+/// over it); every millisecond here is added to each edit's way to the
+/// browser.
+const DEBOUNCE: Duration = Duration::from_millis(40);
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
 impl SiteWatcher {
