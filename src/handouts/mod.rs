@@ -164,16 +164,29 @@ pub fn render(
             Err(error) => errors.push(error),
         }
     };
-    for (r, p) in selection.phases(site) {
-        let path = phase_path(site, r, p);
-        let html =
-            context::phase_page(site, r, p, &path).and_then(|ctx| render_template(theme, "handout.html", &path, &ctx));
-        write(path, html, errors);
-    }
-    for r in (0..site.roadmaps.len()).filter(|&r| selection.booklet(site, r)) {
-        let path = booklet_path(site, r);
-        let html = context::booklet_page(site, r, &path, printed)
-            .and_then(|ctx| render_template(theme, "handout_booklet.html", &path, &ctx));
+    // Rendered on every core, written in site order.
+    use rayon::prelude::*;
+    let phases: Vec<(SitePath, Result<String, Diagnostic>)> = selection
+        .phases(site)
+        .into_par_iter()
+        .map(|(r, p)| {
+            let path = phase_path(site, r, p);
+            let html = context::phase_page(site, r, p, &path)
+                .and_then(|ctx| render_template(theme, "handout.html", &path, &ctx));
+            (path, html)
+        })
+        .collect();
+    let booklets: Vec<(SitePath, Result<String, Diagnostic>)> = (0..site.roadmaps.len())
+        .into_par_iter()
+        .filter(|&r| selection.booklet(site, r))
+        .map(|r| {
+            let path = booklet_path(site, r);
+            let html = context::booklet_page(site, r, &path, printed)
+                .and_then(|ctx| render_template(theme, "handout_booklet.html", &path, &ctx));
+            (path, html)
+        })
+        .collect();
+    for (path, html) in phases.into_iter().chain(booklets) {
         write(path, html, errors);
     }
     files
