@@ -175,7 +175,7 @@ fn open_cache(cli: &Cli) -> bool {
     if cli.no_cache || crate::source::config_file(root).is_none() {
         return false;
     }
-    crate::markdown::use_cache(Some(root), writable);
+    crate::markdown::use_cache(root, writable);
     one_shot
 }
 

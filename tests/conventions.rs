@@ -75,6 +75,10 @@ fn ids(html: &str) -> Vec<String> {
         .collect()
 }
 
+fn assert_once(ids: &[String], id: &str) {
+    assert_eq!(ids.iter().filter(|i| *i == id).count(), 1, "id {id} in {ids:?}");
+}
+
 #[test]
 fn the_author_owns_the_id_space_and_the_pages_sections_yield() {
     let site = TestSite::empty();
@@ -103,11 +107,7 @@ fn the_author_owns_the_id_space_and_the_pages_sections_yield() {
         "wm-topics",
         "exercises",
     ] {
-        assert_eq!(
-            phase_ids.iter().filter(|i| *i == id).count(),
-            1,
-            "id {id} in {phase_ids:?}"
-        );
+        assert_once(&phase_ids, id);
     }
     assert!(
         phase.contains(r#"<section class="topic-card" id="resources""#),
@@ -122,11 +122,7 @@ fn the_author_owns_the_id_space_and_the_pages_sections_yield() {
     let overview = site.output("roadmaps/web/index.html");
     let overview_ids = ids(&overview);
     for id in ["timeline", "wm-timeline"] {
-        assert_eq!(
-            overview_ids.iter().filter(|i| *i == id).count(),
-            1,
-            "id {id} in {overview_ids:?}"
-        );
+        assert_once(&overview_ids, id);
     }
     assert!(
         overview.contains(r#"<li class="phase-item" id="timeline""#),

@@ -271,7 +271,7 @@ fn two_sources_on_one_url_are_both_reported_at_their_place() {
     let run = site.build();
     run.assert_status(1)
         .assert_mentions("would both be written to /tags/news/index.html")
-        .assert_mentions("the other one is at content/articles/hello.md:4:1")
+        .assert_mentions("the other one is at content/articles/hello.md:4:7")
         .assert_mentions("would both be written to /about/index.html")
         .assert_mentions("content/pages/about.md:1:1")
         .assert_mentions("static/about/index.html")

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
-pub use highlight::{cache_counts, save_cache, stylesheet as highlight_stylesheet, theme_names, use_cache};
+pub use highlight::{save_cache, stylesheet as highlight_stylesheet, theme_names, use_cache};
 
 /// How to parse one text.
 #[derive(Debug, Clone, Default)]

@@ -9,6 +9,30 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::{Phase, Roadmap};
+
+/// A page, as far as the author's ids on it go.
+#[derive(Clone, Copy)]
+pub enum IdSpace<'a> {
+    /// A phase page: each topic's section has the topic's id.
+    Phase(&'a Phase),
+    /// A roadmap's overview: each phase's item has the phase's id.
+    Overview(&'a Roadmap),
+    /// Any other page: no ids of the author's besides headings, which
+    /// yield themselves (`-1`).
+    Other,
+}
+
+impl IdSpace<'_> {
+    fn taken(self, id: &str) -> bool {
+        match self {
+            IdSpace::Phase(phase) => phase.topics.iter().any(|t| t.id.as_str() == id),
+            IdSpace::Overview(roadmap) => roadmap.phases.iter().any(|p| p.id.as_str() == id),
+            IdSpace::Other => false,
+        }
+    }
+}
+
 /// Every id the built-in templates give a part of a page.
 const OWN: &[&str] = &[
     "main",
@@ -31,10 +55,14 @@ const OWN: &[&str] = &[
     "pace-start",
 ];
 
-/// The id of waymark's part `name` on a page where `taken` tells which ids
-/// the author's content uses: `name` itself when it is free, else the first
-/// free one of `wm-name`, `wm-name-2`….
-pub fn own_id<'a>(name: &'a str, taken: &dyn Fn(&str) -> bool) -> Cow<'a, str> {
+/// The id of waymark's part `name` on a page: `name` itself when the
+/// author's content does not use it, else the first free one of `wm-name`,
+/// `wm-name-2`….
+pub fn own_id<'a>(space: IdSpace, name: &'a str) -> Cow<'a, str> {
+    own_id_among(name, &|id| space.taken(id))
+}
+
+fn own_id_among<'a>(name: &'a str, taken: &dyn Fn(&str) -> bool) -> Cow<'a, str> {
     if !taken(name) {
         return Cow::Borrowed(name);
     }
@@ -58,10 +86,10 @@ pub fn own_id<'a>(name: &'a str, taken: &dyn Fn(&str) -> bool) -> Cow<'a, str> {
 pub struct PageIds(BTreeMap<&'static str, Cow<'static, str>>);
 
 impl PageIds {
-    pub fn new(taken: &dyn Fn(&str) -> bool) -> Self {
+    pub fn new(space: IdSpace) -> Self {
         PageIds(
             OWN.iter()
-                .map(|&name| (template_key(name), own_id(name, taken)))
+                .map(|&name| (template_key(name), own_id(space, name)))
                 .collect(),
         )
     }
@@ -88,12 +116,12 @@ mod tests {
     #[test]
     fn own_ids_yield_to_the_authors() {
         let none = |_: &str| false;
-        assert_eq!(own_id("resources", &none), "resources");
+        assert_eq!(own_id_among("resources", &none), "resources");
         let topics = ["resources", "wm-exercises", "exercises"];
         let taken = |id: &str| topics.contains(&id);
-        assert_eq!(own_id("resources", &taken), "wm-resources");
-        assert_eq!(own_id("exercises", &taken), "wm-exercises-2");
-        assert_eq!(own_id("milestone", &taken), "milestone");
+        assert_eq!(own_id_among("resources", &taken), "wm-resources");
+        assert_eq!(own_id_among("exercises", &taken), "wm-exercises-2");
+        assert_eq!(own_id_among("milestone", &taken), "milestone");
         for name in OWN {
             assert!(!template_key(name).contains('-'), "{name}");
         }

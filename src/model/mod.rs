@@ -6,7 +6,7 @@ mod paths;
 mod site;
 mod values;
 
-pub use ids::{PageIds, own_id};
+pub use ids::{IdSpace, PageIds, own_id};
 pub use paths::{BaseUrl, SitePath};
 pub use site::{
     Asset, CatalogEntry, Config, Doc, Extra, Graph, MdId, NodeId, Paper, Phase, Project, Resource, Roadmap, Site, Tag,

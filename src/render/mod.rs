@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::diag::{Diagnostic, SourceMap};
-use crate::model::{NodeId, PageIds, Site, SitePath};
+use crate::model::{IdSpace, NodeId, PageIds, Site, SitePath};
 use crate::output::Sink;
 use context::{Crumb, Ctx, Meta};
 pub use theme::{Theme, builtin_static, stray_overrides};
@@ -467,11 +467,11 @@ fn meta<'a>(ctx: &Ctx<'a>, job: Job, path: &'a SitePath) -> Meta<'a> {
         ),
         Job::NotFound => ("404", Cow::Borrowed("Page not found"), None, vec![home()]),
     };
-    let ids = match job {
-        Job::Phase(r, p) => PageIds::new(&|id| site.phase(r, p).topics.iter().any(|t| t.id.as_str() == id)),
-        Job::Roadmap(r) => PageIds::new(&|id| site.roadmaps[r].phases.iter().any(|p| p.id.as_str() == id)),
-        _ => PageIds::new(&|_| false),
-    };
+    let ids = PageIds::new(match job {
+        Job::Phase(r, p) => IdSpace::Phase(site.phase(r, p)),
+        Job::Roadmap(r) => IdSpace::Overview(&site.roadmaps[r]),
+        _ => IdSpace::Other,
+    });
     Meta {
         kind,
         title,

@@ -4,10 +4,12 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use crate::diag::{Diagnostic, FileId, SourceMap, Span};
+use super::locate::Origin;
+use crate::diag::{Diagnostic, FileId, Span};
 use crate::markdown::slugify;
 use crate::model::{Asset, CatalogEntry, NodeId, Site, SitePath, Tag};
 use crate::source::Sources;
+use crate::source::yaml::Step;
 
 pub fn tags(site: &mut Site, diags: &mut Vec<Diagnostic>) {
     let mut by_slug: HashMap<String, usize> = HashMap::new();
@@ -176,13 +178,17 @@ pub fn check_collisions(site: &Site, sources: &Sources, diags: &mut Vec<Diagnost
                 first.who,
                 file.display()
             ));
-            match owner.at {
-                Some(Place::Text(span)) => diagnostic = diagnostic.with_span(span),
-                Some(Place::File(path)) => diagnostic = diagnostic.with_path(path),
+            match owner.at.map(|at| at.locate(sources)) {
+                Some(Located::Span(span)) => diagnostic = diagnostic.with_span(span),
+                Some(Located::Path(path)) => diagnostic = diagnostic.with_path(path),
                 None => {}
             }
-            if let Some(place) = &first.at {
-                diagnostic = diagnostic.with_hint(format!("the other one is at {}", place.show(map)));
+            if let Some(at) = &first.at {
+                let other = match at.locate(sources) {
+                    Located::Span(span) => super::place(map, &span),
+                    Located::Path(path) => path.display().to_string(),
+                };
+                diagnostic = diagnostic.with_hint(format!("the other one is at {other}"));
             }
             diags.push(diagnostic.with_hint("rename or move one of them"));
         } else {
@@ -207,21 +213,18 @@ pub fn check_collisions(site: &Site, sources: &Sources, diags: &mut Vec<Diagnost
         // A page's file name makes its URL, so the place is the file's start.
         claim(
             site.path(node).output_file(),
-            Owner::new(who, Some(Place::Text(Span::at(file, 0)))),
+            Owner::new(who, Some(Place::Start(file))),
             diags,
         );
     }
     for roadmap in &site.roadmaps {
         let json = PathBuf::from(format!("{}roadmap.json", roadmap.path.as_str()));
         let who = format!("the generated roadmap.json of `{}`", roadmap.id);
-        claim(
-            json,
-            Owner::new(who, Some(Place::Text(Span::at(roadmap.source, 0)))),
-            diags,
-        );
+        claim(json, Owner::new(who, Some(Place::Start(roadmap.source))), diags);
     }
     for tag in &site.tags {
-        let first_use = tag.docs.first().map(|&doc| tags_line(map, site.source(doc)));
+        // A tag page comes from the `tags` of the first text that uses it.
+        let first_use = tag.docs.first().map(|&doc| Place::Tags(site.source(doc)));
         claim(
             tag.path.output_file(),
             Owner::new(format!("the page of tag `{}`", tag.name), first_use),
@@ -233,7 +236,7 @@ pub fn check_collisions(site: &Site, sources: &Sources, diags: &mut Vec<Diagnost
             let name = format!("{folder}/{}", file.relative);
             claim(
                 PathBuf::from(&file.relative),
-                Owner::new(name.clone(), Some(Place::File(PathBuf::from(name)))),
+                Owner::new(name.clone(), Some(Place::Copied(PathBuf::from(name)))),
                 diags,
             );
         }
@@ -260,58 +263,40 @@ impl Owner {
     }
 }
 
-/// A text source's line and column, or a copied file, which has none.
+/// Where an output file comes from; looked up only when it is reported.
 enum Place {
-    Text(Span),
-    File(PathBuf),
+    /// A text whose file name makes the URL.
+    Start(FileId),
+    /// The `tags` key of a text's front matter.
+    Tags(FileId),
+    /// A copied file, which has no lines.
+    Copied(PathBuf),
+}
+
+enum Located {
+    Span(Span),
+    Path(PathBuf),
 }
 
 impl Place {
-    fn show(&self, map: &SourceMap) -> String {
+    fn locate(&self, sources: &Sources) -> Located {
         match self {
-            Place::Text(span) => {
-                let file = map.get(span.file);
-                let (line, col) = file.line_col(span.range.start);
-                format!("{}:{line}:{col}", file.path.display())
+            Place::Start(file) => Located::Span(Span::at(*file, 0)),
+            Place::Tags(file) => {
+                let docs = sources
+                    .articles
+                    .iter()
+                    .chain(&sources.pages)
+                    .chain(sources.roadmaps.iter().flat_map(|r| &r.pages));
+                let span = docs
+                    .map(|(_, loaded)| loaded)
+                    .find(|loaded| loaded.file == *file)
+                    .map(|loaded| Origin::yaml(*file, loaded.yaml.clone(), vec![Step::Key("tags")]).span(&sources.map));
+                Located::Span(span.unwrap_or(Span::at(*file, 0)))
             }
-            Place::File(path) => path.display().to_string(),
+            Place::Copied(path) => Located::Path(path.clone()),
         }
     }
-}
-
-/// A tag page comes from the `tags` line of the first text that uses it.
-fn tags_line(map: &SourceMap, file: FileId) -> Place {
-    Place::Text(Span::at(
-        file,
-        front_matter_key(&map.get(file).text, "tags").unwrap_or(0),
-    ))
-}
-
-/// The offset of `key:` at the start of a line of a Markdown file's front
-/// matter (between the first two `---` lines).
-fn front_matter_key(text: &str, key: &str) -> Option<usize> {
-    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let skipped = text.len() - body.len();
-    let mut offset = skipped;
-    let mut lines = body.split_inclusive('\n');
-    let opening = lines.next()?;
-    if opening.trim_end() != "---" {
-        return None;
-    }
-    offset += opening.len();
-    for line in lines {
-        if line.trim_end() == "---" {
-            return None;
-        }
-        if line
-            .strip_prefix(key)
-            .is_some_and(|rest| rest.trim_start().starts_with(':'))
-        {
-            return Some(offset);
-        }
-        offset += line.len();
-    }
-    None
 }
 
 /// A file written where another file needs a folder: `404.html` and

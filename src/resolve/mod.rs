@@ -766,7 +766,7 @@ fn looks_like_url(url: &str) -> bool {
 }
 
 /// Where a span points, as `path:line:col`, for hints that mention a second place.
-fn place(map: &SourceMap, span: &Span) -> String {
+pub(super) fn place(map: &SourceMap, span: &Span) -> String {
     let file = map.get(span.file);
     let (line, col) = file.line_col(span.range.start);
     format!("{}:{line}:{col}", file.path.display())

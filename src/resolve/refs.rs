@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::{MdInput, Options};
 use crate::diag::{Diagnostic, SourceMap};
 use crate::markdown::{LinkTarget, Markdown, Parsed, RawLink};
-use crate::model::{NodeId, Site, SitePath, own_id};
+use crate::model::{IdSpace, NodeId, Site, SitePath, own_id};
 use crate::source::Sources;
 
 /// What could not be loaded or was left out, so that a reference into it is
@@ -413,14 +413,14 @@ fn anchors(site: &Site, parsed: &[Parsed], inputs: &[MdInput]) -> HashMap<NodeId
         for phase in &roadmap.phases {
             overview.insert(phase.id.to_string(), phase.title.clone());
         }
-        let taken = |id: &str| roadmap.phases.iter().any(|p| p.id.as_str() == id);
-        overview.insert(own_id("phases", &taken).into_owned(), "Phases".into());
+        let space = IdSpace::Overview(roadmap);
+        overview.insert(own_id(space, "phases").into_owned(), "Phases".into());
         // As the overview's template draws them (render/diagram.rs, render/timeline.rs).
         if !roadmap.phases.is_empty() {
-            overview.insert(own_id("diagram", &taken).into_owned(), "The path at a glance".into());
+            overview.insert(own_id(space, "diagram").into_owned(), "The path at a glance".into());
         }
         if roadmap.phases.iter().any(|p| p.duration.is_some()) {
-            overview.insert(own_id("timeline", &taken).into_owned(), "Timeline and pace".into());
+            overview.insert(own_id(space, "timeline").into_owned(), "Timeline and pace".into());
         }
         for (p, phase) in roadmap.phases.iter().enumerate() {
             let node = NodeId::Phase(r, p);
@@ -433,7 +433,7 @@ fn anchors(site: &Site, parsed: &[Parsed], inputs: &[MdInput]) -> HashMap<NodeId
                 page.insert(topic.id.to_string(), topic.title.clone());
             }
             // The author's topic ids come first; the page's own sections yield.
-            let taken = |id: &str| phase.topics.iter().any(|t| t.id.as_str() == id);
+            let space = IdSpace::Phase(phase);
             for (present, id, title) in [
                 (true, "topics", "Topics"),
                 (
@@ -454,7 +454,7 @@ fn anchors(site: &Site, parsed: &[Parsed], inputs: &[MdInput]) -> HashMap<NodeId
                 (!phase.projects.is_empty(), "projects", "Projects"),
             ] {
                 if present {
-                    page.insert(own_id(id, &taken).into_owned(), title.into());
+                    page.insert(own_id(space, id).into_owned(), title.into());
                 }
             }
             for (t, topic) in phase.topics.iter().enumerate() {

@@ -52,19 +52,11 @@ fn active_store() -> Option<Arc<store::Store>> {
     STORE.read().unwrap_or_else(|p| p.into_inner()).clone()
 }
 
-/// Uses (or with `None`, stops using) the highlight cache of the site at
-/// `root` for every code block this process highlights from now on.
-/// `writable: false` reads it but never writes (`check`).
-pub fn use_cache(root: Option<&Path>, writable: bool) {
-    let store = root.map(|root| Arc::new(store::Store::open(root, writable)));
-    *STORE.write().unwrap_or_else(|p| p.into_inner()) = store;
-}
-
-/// What the cache did since it was opened: (blocks taken from it, blocks
-/// highlighted, broken entries redone).
-pub fn cache_counts() -> Option<(usize, usize, usize)> {
-    use std::sync::atomic::Ordering::Relaxed;
-    active_store().map(|s| (s.hits.load(Relaxed), s.misses.load(Relaxed), s.corrupt.load(Relaxed)))
+/// Uses the highlight cache of the site at `root` for every code block this
+/// process highlights from now on. `writable: false` reads it but never
+/// writes (`check`).
+pub fn use_cache(root: &Path, writable: bool) {
+    *STORE.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(store::Store::open(root, writable)));
 }
 
 /// Writes what this run highlighted into the cache for the next run, and
@@ -72,22 +64,14 @@ pub fn cache_counts() -> Option<(usize, usize, usize)> {
 /// costs only speed, so the error is for a warning.
 pub fn save_cache() -> Result<(), String> {
     let Some(store) = active_store() else { return Ok(()) };
-    match store.save() {
-        Ok(false) => Ok(()),
-        Ok(true) => {
-            let reopened = store.reopen();
-            *STORE.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(reopened));
-            Ok(())
-        }
-        Err(err) => {
-            let reopened = store.reopen();
-            *STORE.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(reopened));
-            Err(format!(
-                "cannot write the highlight cache {}: {err}",
-                store.path().display()
-            ))
-        }
+    let saved = store.save();
+    if !matches!(saved, Ok(false)) {
+        // The file changed (or this run's part of it is lost): start afresh from disk.
+        use_cache(store.root(), true);
     }
+    saved
+        .map(|_| ())
+        .map_err(|err| format!("cannot write the highlight cache {}: {err}", store.path().display()))
 }
 
 /// The highlighted HTML of a code block, LZ4-compressed until a page is

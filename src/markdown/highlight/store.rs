@@ -26,7 +26,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
-use xxhash_rust::xxh3::{xxh3_64, xxh3_128};
+use xxhash_rust::xxh3::{Xxh3, xxh3_64, xxh3_128};
 
 /// What besides the code and its language changes the highlighted HTML. The
 /// test below keeps the library versions in step with Cargo.lock.
@@ -44,11 +44,11 @@ const FILE_NAME: &str = "highlight.bin";
 pub type Key = u128;
 
 pub fn key(language: &str, code: &str) -> Key {
-    let mut bytes = Vec::with_capacity(language.len() + code.len() + 1);
-    bytes.extend_from_slice(language.as_bytes());
-    bytes.push(0);
-    bytes.extend_from_slice(code.as_bytes());
-    xxh3_128(&bytes)
+    let mut hasher = Xxh3::new();
+    hasher.update(language.as_bytes());
+    hasher.update(&[0]);
+    hasher.update(code.as_bytes());
+    hasher.digest128()
 }
 
 fn header() -> Vec<u8> {
@@ -68,6 +68,7 @@ struct Entry {
 /// The cache of one run. Reading and writing never fail the run: a cache
 /// that cannot be read is empty, one that cannot be written is not.
 pub struct Store {
+    root: PathBuf,
     dir: PathBuf,
     writable: bool,
     max_bytes: u64,
@@ -77,9 +78,7 @@ pub struct Store {
     order: Vec<Key>,
     used: Mutex<HashSet<Key>>,
     fresh: Mutex<Option<Fresh>>,
-    pub hits: AtomicUsize,
-    pub misses: AtomicUsize,
-    pub corrupt: AtomicUsize,
+    corrupt: AtomicUsize,
 }
 
 struct Fresh {
@@ -92,9 +91,9 @@ impl Store {
     /// The cache of the site at `root`; `writable: false` only reads it
     /// (`check`, which writes nothing).
     pub fn open(root: &Path, writable: bool) -> Store {
-        let dir = crate::cache_dir::path(root);
         let mut store = Store {
-            dir,
+            root: root.to_path_buf(),
+            dir: crate::cache_dir::path(root),
             writable,
             max_bytes: MAX_BYTES,
             old: None,
@@ -102,8 +101,6 @@ impl Store {
             order: Vec::new(),
             used: Mutex::new(HashSet::new()),
             fresh: Mutex::new(None),
-            hits: AtomicUsize::new(0),
-            misses: AtomicUsize::new(0),
             corrupt: AtomicUsize::new(0),
         };
         if writable {
@@ -125,7 +122,6 @@ impl Store {
         let stored = self.read(entry).filter(|bytes| xxh3_64(bytes) == entry.sum);
         match stored {
             Some(html) => {
-                self.hits.fetch_add(1, Ordering::Relaxed);
                 lock(&self.used).insert(key);
                 Some(html)
             }
@@ -146,7 +142,6 @@ impl Store {
     /// Keeps a block highlighted in this run for the next: its HTML as
     /// `lz4_flex::compress_prepend_size` made it.
     pub fn put(&self, key: Key, stored: &[u8]) {
-        self.misses.fetch_add(1, Ordering::Relaxed);
         if !self.writable {
             return;
         }
@@ -167,8 +162,7 @@ impl Store {
     }
 
     fn start_file(&self) -> io::Result<Fresh> {
-        let root = self.dir.parent().unwrap_or(Path::new("."));
-        crate::cache_dir::create(root)?;
+        crate::cache_dir::create(&self.root)?;
         let temp = tempfile::Builder::new()
             .prefix("highlight-")
             .suffix(".tmp")
@@ -228,10 +222,8 @@ impl Store {
         self.dir.join(FILE_NAME)
     }
 
-    /// The same cache as it is on disk now, for the next run in this process.
-    pub fn reopen(&self) -> Store {
-        let root = self.dir.parent().unwrap_or(Path::new("."));
-        Store::open(root, self.writable)
+    pub fn root(&self) -> &Path {
+        &self.root
     }
 }
 
