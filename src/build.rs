@@ -40,7 +40,7 @@ pub struct Loaded {
 
 /// Prints how long a stage took when `WAYMARK_TIMINGS` is set: a tool for
 /// working on waymark's speed, not part of its interface.
-fn stage(name: &str, started: Instant) {
+pub(crate) fn stage(name: &str, started: Instant) {
     if std::env::var_os("WAYMARK_TIMINGS").is_some() {
         eprintln!("timing: {name:<8} {:7.1} ms", started.elapsed().as_secs_f64() * 1000.0);
     }

@@ -175,6 +175,7 @@ pub fn render_with(
     global.insert("handouts", &crate::handouts::links(site, printed));
     let theme: &Theme = theme;
 
+    let t0 = std::time::Instant::now();
     let jobs = jobs(site);
     let incremental = previous.map(|p| (p, global_fingerprint));
     let results: Vec<Result<PageResult, Diagnostic>> = jobs
@@ -197,6 +198,8 @@ pub fn render_with(
         }
     }
     let mut errors = group_errors(failures);
+    crate::build::stage("pages", t0);
+    let t0 = std::time::Instant::now();
 
     let mut files = 0;
     let mut write = |path: &Path, bytes: &[u8], errors: &mut Vec<Diagnostic>| match sink.write(path, bytes) {
@@ -224,8 +227,11 @@ pub fn render_with(
             Err(err) => errors.push(write_error(path, &err)),
         }
     }
+    crate::build::stage("data", t0);
+    let t0 = std::time::Instant::now();
     let all = crate::handouts::Selection::default();
     files += crate::handouts::render(site, theme, sink, &all, printed, &mut errors);
+    crate::build::stage("handouts", t0);
     if !errors.is_empty() {
         return Err(errors);
     }

@@ -361,7 +361,7 @@ fn file_reply(shared: &Shared, file: &str, stored: &Stored, status: u16) -> Repl
     };
     let body = if content_type.starts_with("text/html") {
         let build = shared.build.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        inject_script(bytes, &build)
+        inject_script(bytes, &build, file)
     } else {
         bytes
     };
@@ -384,8 +384,13 @@ fn read_inside(root: &Path, source: &Path) -> Option<Vec<u8>> {
     std::fs::read(real).ok()
 }
 
-fn inject_script(mut html: Vec<u8>, build: &str) -> Vec<u8> {
-    let tag = format!("<script src=\"{SCRIPT_PATH}\" data-build=\"{build}\"></script>");
+/// Adds the live-reload script, told which build and which output file
+/// (`page`) the tab shows, so it reloads only when that file changes.
+fn inject_script(mut html: Vec<u8>, build: &str, page: &str) -> Vec<u8> {
+    let mut escaped = String::new();
+    crate::markdown::escape_attr_into(page, &mut escaped);
+    let page = escaped;
+    let tag = format!("<script src=\"{SCRIPT_PATH}\" data-build=\"{build}\" data-page=\"{page}\"></script>");
     let at = html
         .windows(7)
         .rposition(|w| w.eq_ignore_ascii_case(b"</body>"))
@@ -523,10 +528,12 @@ mod tests {
 
     #[test]
     fn script_goes_before_the_last_body_end() {
-        let html = inject_script(b"<p>x</p></BODY></html>".to_vec(), "b-1");
+        let html = inject_script(b"<p>x</p></BODY></html>".to_vec(), "b-1", "a&b/index.html");
         let html = String::from_utf8(html).unwrap();
         assert!(
-            html.starts_with("<p>x</p><script src=\"/__waymark/live.js\" data-build=\"b-1\"></script></BODY>"),
+            html.starts_with(
+                "<p>x</p><script src=\"/__waymark/live.js\" data-build=\"b-1\" data-page=\"a&amp;b/index.html\"></script></BODY>"
+            ),
             "{html}"
         );
     }

@@ -1,6 +1,7 @@
 // waymark live reload: injected by `waymark serve` only, never part of a
-// built site. Reloads after a rebuild, swaps stylesheets when only CSS
-// changed, and shows build errors in an overlay until the next good build.
+// built site. After a rebuild, reloads tabs whose page changed, swaps
+// stylesheets in the others when CSS changed, and shows build errors in an
+// overlay until the next good build.
 (function () {
   "use strict";
   if (window.__waymarkLive) return;
@@ -9,6 +10,8 @@
   // rebuild it missed reloads at once.
   var script = document.currentScript;
   var build = (script && script.getAttribute("data-build")) || null;
+  // The output file this tab shows: it reloads only when that changed.
+  var page = (script && script.getAttribute("data-page")) || null;
   var overlay = null;
 
   function hideOverlay() {
@@ -78,7 +81,8 @@
     } else if (data.event === "reload") {
       build = data.build;
       hideOverlay();
-      if (data.css_only) swapStylesheets(); else location.reload();
+      if (!data.pages || page === null || data.pages.indexOf(page) >= 0) location.reload();
+      else if (data.css) swapStylesheets();
     } else if (data.event === "ok") {
       build = data.build;
       hideOverlay();

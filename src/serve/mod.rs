@@ -186,15 +186,18 @@ fn announce(shared: &http::Shared, build: &str, outcome: &Outcome, session: &Ses
     let (message, hello) = match &outcome.result {
         Ok(changes) => {
             shared.publish(session.files());
-            let css_only = !changes.changed.is_empty()
-                && changes.removed.is_empty()
-                && changes.changed.iter().all(|(path, _)| path.ends_with(".css"));
             let event = if changes.changed.is_empty() && changes.removed.is_empty() {
                 "ok"
             } else {
                 "reload"
             };
-            let message = serde_json::json!({ "event": event, "build": build, "css_only": css_only });
+            let css = changes.changed.iter().any(|(path, _)| path.ends_with(".css"));
+            let message = serde_json::json!({
+                "event": event,
+                "build": build,
+                "css": css,
+                "pages": changed_pages(changes),
+            });
             let hello = serde_json::json!({ "event": "hello", "build": build, "errors": null });
             (message, hello)
         }
@@ -206,6 +209,27 @@ fn announce(shared: &http::Shared, build: &str, outcome: &Outcome, session: &Ses
         }
     };
     shared.broadcast(build, &message.to_string(), hello.to_string());
+}
+
+/// The pages a tab must reload for, when that is all that changed: `None`
+/// (every tab reloads) when a file was added or removed, or when a file a
+/// page loads (an image, a script) changed. Data files (the search index,
+/// the feed, the sitemap) show no page, so they make no tab reload; a tab
+/// that already fetched the search index searches the old one until it
+/// reloads.
+fn changed_pages(changes: &Changes) -> Option<Vec<&str>> {
+    if changes.added > 0 || !changes.removed.is_empty() {
+        return None;
+    }
+    let mut pages = Vec::new();
+    for (path, _) in &changes.changed {
+        match path.rsplit_once('.').map_or("", |(_, ext)| ext) {
+            "html" => pages.push(path.as_str()),
+            "json" | "xml" | "txt" | "css" => {}
+            _ => return None,
+        }
+    }
+    Some(pages)
 }
 
 fn print_outcome(outcome: &Outcome, first: bool) {
@@ -398,5 +422,34 @@ fn open_browser(url: &str) {
     };
     if let Err(err) = command {
         eprintln!("warning: cannot open a browser ({err}); open {url} yourself");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::Stats;
+
+    fn changes(changed: &[&str], added: usize, removed: &[&str]) -> Changes {
+        Changes {
+            changed: changed
+                .iter()
+                .map(|p| ((*p).to_owned(), session::Content::Bytes(Vec::new().into())))
+                .collect(),
+            added,
+            removed: removed.iter().map(|p| (*p).to_owned()).collect(),
+            stats: Stats::default(),
+        }
+    }
+
+    #[test]
+    fn tabs_reload_only_for_their_own_page_unless_the_site_changed_shape() {
+        let edit = changes(&["a/index.html", "search-index.json", "atom.xml", "style.css"], 0, &[]);
+        assert_eq!(changed_pages(&edit), Some(vec!["a/index.html"]));
+        assert_eq!(changed_pages(&changes(&["style.css"], 0, &[])), Some(vec![]));
+        assert_eq!(changed_pages(&changes(&["a/index.html", "b/index.html"], 1, &[])), None);
+        assert_eq!(changed_pages(&changes(&["a/index.html"], 0, &["c/index.html"])), None);
+        assert_eq!(changed_pages(&changes(&["a/index.html", "img/x.png"], 0, &[])), None);
+        assert_eq!(changed_pages(&changes(&["progress.js"], 0, &[])), None);
     }
 }

@@ -39,6 +39,8 @@ pub type Files = BTreeMap<String, Stored>;
 /// changed file (for `watch`, which writes them to disk).
 pub struct Changes {
     pub changed: Vec<(String, Content)>,
+    /// How many of `changed` are new files.
+    pub added: usize,
     pub removed: Vec<String>,
     pub stats: Stats,
 }
@@ -165,6 +167,7 @@ impl Session {
             }
         };
 
+        let t0 = Instant::now();
         let (writes, copies) = sink.into_parts();
         let mut files = Files::new();
         let mut changed = Vec::new();
@@ -207,6 +210,10 @@ impl Session {
                 }
             }
         }
+        let added = changed
+            .iter()
+            .filter(|(path, _)| !self.files.contains_key(path))
+            .count();
         for page in &rendered.unchanged {
             let path = slash(page);
             if let Some(old) = self.files.get(&path) {
@@ -216,12 +223,14 @@ impl Session {
         let removed = self.files.keys().filter(|k| !files.contains_key(*k)).cloned().collect();
 
         self.files = Arc::new(files);
+        build::stage("compare", t0);
         self.fingerprints = rendered.fingerprints;
         let warnings = std::mem::take(&mut loaded.diagnostics);
         Outcome {
             elapsed: started.elapsed(),
             result: Ok(Changes {
                 changed,
+                added,
                 removed,
                 stats: rendered.stats,
             }),
