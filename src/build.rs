@@ -46,15 +46,26 @@ pub(crate) fn stage(name: &str, started: Instant) {
     }
 }
 
-/// Reads and resolves the site at `root`; with a cache, Markdown texts
-/// unchanged since the last call are not parsed again.
-pub fn load(root: &Path, opts: &Options, cache: Option<&mut crate::markdown::Cache>) -> Loaded {
+/// What the preview keeps from one load to the next.
+#[derive(Default)]
+pub struct Kept {
+    sources: source::Reuse,
+    markdown: crate::markdown::Cache,
+}
+
+/// Reads and resolves the site at `root`; with `kept`, files unchanged since
+/// the last call are not read again and Markdown texts not parsed again.
+pub fn load(root: &Path, opts: &Options, kept: Option<&mut Kept>) -> Loaded {
     let mut diagnostics = Diagnostics::default();
     let started = Instant::now();
-    let sources = source::load(root, &mut diagnostics);
+    let (reuse, markdown) = match kept {
+        Some(kept) => (Some(&mut kept.sources), Some(&mut kept.markdown)),
+        None => (None, None),
+    };
+    let sources = source::load(root, &mut diagnostics, reuse);
     stage("load", started);
     let started = Instant::now();
-    let site = resolve::resolve(&sources, opts, cache, &mut diagnostics);
+    let site = resolve::resolve(&sources, opts, markdown, &mut diagnostics);
     diagnostics.extend(render::stray_overrides(&sources.templates));
     stage("resolve", started);
     Loaded {

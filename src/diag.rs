@@ -58,16 +58,26 @@ impl SourceFile {
     }
 }
 
-/// Every file read during a run, so diagnostics can quote them.
+/// Every file read during a run, so diagnostics can quote them. Files are
+/// shared, so the preview can keep an unchanged file from one load to the
+/// next without copying it.
 #[derive(Debug, Default)]
 pub struct SourceMap {
-    files: Vec<SourceFile>,
+    files: Vec<std::sync::Arc<SourceFile>>,
 }
 
 impl SourceMap {
     pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.add_shared(std::sync::Arc::new(file))
+    }
+
+    pub fn add_shared(&mut self, file: std::sync::Arc<SourceFile>) -> FileId {
         self.files.push(file);
         FileId(u32::try_from(self.files.len() - 1).expect("fewer than 4 billion files"))
+    }
+
+    pub(crate) fn shared(&self, id: FileId) -> &std::sync::Arc<SourceFile> {
+        &self.files[id.0 as usize]
     }
 
     pub fn get(&self, id: FileId) -> &SourceFile {

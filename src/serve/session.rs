@@ -13,7 +13,6 @@ use serde::Serialize;
 
 use crate::build;
 use crate::diag::{Diagnostics, SourceMap};
-use crate::markdown;
 use crate::output::Sink;
 use crate::render::{self, Fingerprints, Stats, Theme};
 use crate::resolve::Options;
@@ -68,7 +67,7 @@ pub struct Session {
     root: PathBuf,
     opts: Options,
     keep_bytes: bool,
-    cache: markdown::Cache,
+    kept: build::Kept,
     fingerprints: Fingerprints,
     files: Arc<Files>,
 }
@@ -81,7 +80,7 @@ impl Session {
             root: root.to_path_buf(),
             opts,
             keep_bytes,
-            cache: markdown::Cache::default(),
+            kept: build::Kept::default(),
             fingerprints: Fingerprints::new(),
             files: Arc::new(Files::new()),
         }
@@ -132,7 +131,7 @@ impl Session {
 
     fn rebuild_unguarded(&mut self) -> Outcome {
         let started = Instant::now();
-        let mut loaded = build::load(&self.root, &self.opts, Some(&mut self.cache));
+        let mut loaded = build::load(&self.root, &self.opts, Some(&mut self.kept));
         let failed = |mut loaded: build::Loaded| {
             loaded.diagnostics.sort(&loaded.sources.map);
             Outcome {
@@ -449,6 +448,87 @@ mod tests {
         );
         let files = changed(&session.rebuild());
         assert_eq!(files, ["roadmaps/r/p/a/index.html", "roadmaps/r/p/b/index.html"]);
+    }
+
+    /// Writes a file as if saved `age` ago, so the preview trusts its stamp
+    /// and keeps it (files saved within the last seconds are always read).
+    fn write_aged(root: &Path, path: &str, text: &str, age: Duration) {
+        write(root, path, text);
+        let file = std::fs::File::options().write(true).open(root.join(path)).unwrap();
+        file.set_modified(SystemTime::now() - age).unwrap();
+    }
+
+    /// Every page and file as a fresh session builds them.
+    fn fresh(root: &Path) -> BTreeMap<String, Vec<u8>> {
+        let mut session = Session::new(root, Options::default(), true);
+        if let Err(failure) = session.rebuild().result {
+            panic!("{:?}", failure.report());
+        }
+        bytes_of(&session)
+    }
+
+    fn bytes_of(session: &Session) -> BTreeMap<String, Vec<u8>> {
+        session
+            .files()
+            .iter()
+            .map(|(path, stored)| match stored {
+                Stored::Bytes { data, .. } => (path.clone(), data.to_vec()),
+                Stored::Copy { source, .. } => (path.clone(), std::fs::read(source).unwrap()),
+                Stored::Hash(_) => unreachable!("the session keeps bytes"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn kept_files_are_read_again_when_their_size_or_time_changes() {
+        let dir = site();
+        let root = dir.path();
+        let hour = Duration::from_secs(3600);
+        let one = |word: &str| format!("---\ntitle: One {word}\ndate: 2025-01-01\n---\nSee [](@topic:a).\n");
+        write_aged(root, "content/articles/one.md", &one("aaa"), hour);
+        let mut session = Session::new(root, Options::default(), true);
+        session.rebuild();
+
+        // Same size, another time: read again.
+        write_aged(root, "content/articles/one.md", &one("bbb"), hour / 2);
+        session.rebuild();
+        assert_eq!(bytes_of(&session), fresh(root));
+        assert!(String::from_utf8_lossy(&bytes_of(&session)["articles/one/index.html"]).contains("One bbb"));
+
+        // Another size, the same time: read again.
+        write_aged(root, "content/articles/one.md", &one("cccc"), hour / 2);
+        session.rebuild();
+        assert_eq!(bytes_of(&session), fresh(root));
+
+        // A phase edit, a new article and a removed one.
+        write_aged(
+            root,
+            "content/roadmaps/r/phases/01-p.yaml",
+            "title: P\ntopics:\n  - id: a\n    title: A renamed\n  - id: b\n    title: B\n",
+            hour / 3,
+        );
+        write_aged(
+            root,
+            "content/articles/three.md",
+            "---\ntitle: Three\ndate: 2025-02-01\n---\nNew.\n",
+            hour,
+        );
+        std::fs::remove_file(root.join("content/articles/two.md")).unwrap();
+        session.rebuild();
+        assert_eq!(bytes_of(&session), fresh(root));
+        assert!(!bytes_of(&session).contains_key("articles/two/index.html"));
+
+        // A broken file and its fix, both old.
+        write_aged(root, "content/articles/three.md", "---\ntitle: [\n---\n", hour / 4);
+        assert!(session.rebuild().result.is_err());
+        write_aged(
+            root,
+            "content/articles/three.md",
+            "---\ntitle: Three again\ndate: 2025-02-01\n---\nNew.\n",
+            hour / 5,
+        );
+        session.rebuild();
+        assert_eq!(bytes_of(&session), fresh(root));
     }
 
     #[test]

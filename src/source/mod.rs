@@ -4,7 +4,10 @@
 
 pub(crate) mod frontmatter;
 pub mod raw;
+mod reuse;
 pub mod yaml;
+
+pub use reuse::Reuse;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -16,7 +19,7 @@ use crate::diag::{Diagnostic, Diagnostics, FileId, SourceFile, SourceMap, Span};
 use raw::{RawConfig, RawFrontMatter, RawPhase, RawRoadmap};
 
 /// A parsed file and where its YAML sits, for pointing at values later.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Loaded<T> {
     pub file: FileId,
     pub value: T,
@@ -121,7 +124,9 @@ pub fn is_ignored_name(name: &str) -> bool {
 
 /// Reads a whole site. Problems are collected, not fatal: a site with a
 /// broken file still loads the rest, so one run can report everything.
-pub fn load(root: &Path, diags: &mut Diagnostics) -> Sources {
+/// With `reuse` (the preview), files unchanged since the last load are
+/// taken from it instead of being read and parsed again.
+pub fn load(root: &Path, diags: &mut Diagnostics, reuse: Option<&mut Reuse>) -> Sources {
     let mut sources = Sources {
         root: root.to_path_buf(),
         ..Sources::default()
@@ -165,15 +170,24 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Sources {
 
     // Read and parse in parallel; register files in walk order so ids and
     // messages are stable from run to run.
-    let read: Vec<_> = jobs
+    let mut reuse = reuse;
+    let keeping = reuse.is_some();
+    let read: Vec<Read> = jobs
         .par_iter()
         .map(|(role, path, _)| match role {
-            Role::Asset | Role::Misplaced => None,
-            _ => Some(std::fs::read(path)),
+            Role::Asset | Role::Misplaced => Read::Skipped,
+            _ => {
+                let stamp = if keeping { reuse::Stamp::of(path) } else { None };
+                match &reuse {
+                    Some(reuse) if reuse.is_unchanged(path, stamp) => Read::Unchanged,
+                    _ => Read::Bytes(std::fs::read(path), stamp),
+                }
+            }
         })
         .collect();
+    let mut old = reuse.as_deref_mut().map(Reuse::take).unwrap_or_default();
     let mut texts = Vec::new();
-    for ((role, path, relative), bytes) in jobs.iter().zip(read) {
+    for ((role, path, relative), read) in jobs.iter().zip(read) {
         let display = Path::new("content").join(relative);
         match role {
             Role::Asset => sources.assets.push(CopiedFile {
@@ -185,20 +199,42 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Sources {
                     .with_path(display)
                     .with_hint("roadmaps go in content/roadmaps/<roadmap>/, phases in its phases/ folder, articles in content/articles/, pages in content/pages/"),
             ),
-            _ => {
-                let bytes = bytes.expect("read above");
-                if let Some(text) = register(bytes, path, display, &mut sources.map, diags) {
-                    texts.push((role.clone(), text));
+            _ => match read {
+                Read::Unchanged => {
+                    let file = sources.map.add_shared(std::sync::Arc::clone(old[path].file()));
+                    texts.push((role.clone(), file, path, None));
                 }
-            }
+                Read::Bytes(bytes, stamp) => {
+                    if let Some(file) = register(bytes, path, display, &mut sources.map, diags) {
+                        texts.push((role.clone(), file, path, Some(stamp)));
+                    }
+                }
+                Read::Skipped => {}
+            },
         }
     }
     let parsed: Vec<Parsed> = texts
         .par_iter()
-        .map(|(role, file)| parse_file(role, *file, &sources.map))
+        .map(|(role, file, path, read)| match read {
+            None => old[*path].parsed(*file),
+            Some(_) => parse_file(role, *file, &sources.map),
+        })
         .collect();
+    if let Some(reuse) = reuse {
+        let mut kept = std::collections::HashMap::with_capacity(texts.len());
+        for ((_, file, path, read), parsed) in texts.iter().zip(&parsed) {
+            let entry = match read {
+                None => old.remove(*path),
+                Some(stamp) => reuse::Kept::new(*stamp, sources.map.shared(*file), parsed),
+            };
+            if let Some(entry) = entry {
+                kept.insert((*path).clone(), entry);
+            }
+        }
+        reuse.replace(kept);
+    }
 
-    for ((role, _), parsed) in texts.into_iter().zip(parsed) {
+    for ((role, ..), parsed) in texts.into_iter().zip(parsed) {
         diags.extend(parsed.diagnostics);
         let Parsed {
             roadmap, phase, doc, ..
@@ -279,7 +315,15 @@ fn roadmap_dir<'a>(dirs: &'a mut Vec<RoadmapDir>, name: &str, content: &Path) ->
     }
 }
 
-#[derive(Default)]
+/// How a text file of `content/` was found: as it was last time, or read now
+/// (with its stamp, taken first, when the preview keeps files).
+enum Read {
+    Skipped,
+    Unchanged,
+    Bytes(std::io::Result<Vec<u8>>, Option<reuse::Stamp>),
+}
+
+#[derive(Default, Clone)]
 struct Parsed {
     roadmap: Option<Loaded<RawRoadmap>>,
     phase: Option<Loaded<RawPhase>>,

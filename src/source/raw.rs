@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::model::{Extra, Paper};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
     pub title: String,
@@ -20,26 +20,26 @@ pub struct RawConfig {
     pub extra: Extra,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawHighlight {
     pub theme: Option<String>,
     pub dark_theme: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawHandouts {
     pub paper: Option<Paper>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawMarkdownConfig {
     pub allow_html: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRoadmap {
     pub title: String,
@@ -50,7 +50,7 @@ pub struct RawRoadmap {
     pub extra: Extra,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPhase {
     pub title: String,
@@ -69,7 +69,7 @@ pub struct RawPhase {
     pub extra: Extra,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTopic {
     pub id: String,
@@ -91,7 +91,7 @@ pub struct RawTopic {
     pub extra: Extra,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawResource {
     pub title: String,
@@ -106,7 +106,7 @@ pub struct RawResource {
     pub extra: Extra,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawProject {
     pub title: String,
@@ -116,7 +116,7 @@ pub struct RawProject {
 }
 
 /// Front matter of an article, a standalone page or a roadmap's extra page.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawFrontMatter {
     pub title: String,
