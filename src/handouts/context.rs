@@ -6,7 +6,6 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{Printed, phase_path, qr};
-use crate::diag::Diagnostic;
 use crate::model::{Paper, Site, SitePath};
 use crate::render::context::{Ctx, PhaseFull, RoadmapCard};
 
@@ -77,7 +76,7 @@ fn page<'a>(site: &'a Site, path: &SitePath) -> Page<'a> {
 }
 
 #[derive(Serialize)]
-struct PhasePage<'a> {
+pub struct PhasePage<'a> {
     #[serde(flatten)]
     page: Page<'a>,
     roadmap: RoadmapCard<'a>,
@@ -86,24 +85,22 @@ struct PhasePage<'a> {
     booklet: SitePath,
 }
 
-pub fn phase_page(site: &Site, r: usize, p: usize, path: &SitePath) -> Result<tera::Context, Diagnostic> {
+pub fn phase_page<'a>(site: &'a Site, r: usize, p: usize, path: &SitePath) -> PhasePage<'a> {
     let ctx = Ctx {
         site,
         root: site.config.base_url.as_str(),
     };
-    let data = PhasePage {
+    PhasePage {
         page: page(site, path),
         roadmap: ctx.roadmap_card(r),
         phase: handout_phase(site, r, p, String::new(), &Printed::default()),
         phase_count: site.roadmaps[r].phases.len(),
         booklet: super::booklet_path(site, r),
-    };
-    tera::Context::from_serialize(&data)
-        .map_err(|err| Diagnostic::error(format!("cannot build the context of the handout {path}: {err}")))
+    }
 }
 
 #[derive(Serialize)]
-struct BookletPage<'a> {
+pub struct BookletPage<'a> {
     #[serde(flatten)]
     page: Page<'a>,
     roadmap: RoadmapCard<'a>,
@@ -113,14 +110,14 @@ struct BookletPage<'a> {
     phases: Vec<HandoutPhase<'a>>,
 }
 
-pub fn booklet_page(site: &Site, r: usize, path: &SitePath, printed: &Printed) -> Result<tera::Context, Diagnostic> {
+pub fn booklet_page<'a>(site: &'a Site, r: usize, path: &SitePath, printed: &Printed) -> BookletPage<'a> {
     let ctx = Ctx {
         site,
         root: site.config.base_url.as_str(),
     };
     let roadmap = &site.roadmaps[r];
     let live_url = site.config.base_url.permalink(&roadmap.path);
-    let data = BookletPage {
+    BookletPage {
         page: page(site, path),
         roadmap: ctx.roadmap_card(r),
         qr: qr::svg(&live_url, &format!("QR code of {live_url}")),
@@ -128,9 +125,7 @@ pub fn booklet_page(site: &Site, r: usize, path: &SitePath, printed: &Printed) -
         phases: (0..roadmap.phases.len())
             .map(|p| handout_phase(site, r, p, format!("{}--", site.phase(r, p).id), printed))
             .collect(),
-    };
-    tera::Context::from_serialize(&data)
-        .map_err(|err| Diagnostic::error(format!("cannot build the context of the booklet {path}: {err}")))
+    }
 }
 
 /// A text as a CSS string literal, safe inside a `<style>` element.

@@ -143,53 +143,86 @@ pub fn links(site: &Site, printed: &Printed) -> HashMap<String, HandoutLink> {
     out
 }
 
-/// Renders the selected handouts and booklets into `sink`; returns how many
-/// files it wrote, and pushes what failed onto `errors`.
+/// What rendering handouts did: files written, and for the preview each
+/// handout's fingerprint and those it skipped because they did not change.
+#[derive(Default)]
+pub struct Rendered {
+    pub files: usize,
+    pub fingerprints: Vec<(std::path::PathBuf, u64)>,
+    pub unchanged: Vec<std::path::PathBuf>,
+}
+
+/// Renders the selected handouts and booklets into `sink`, and pushes what
+/// failed onto `errors`. With `incremental` (the preview: the last build's
+/// fingerprints and the fingerprint of what every page sees), a handout
+/// whose inputs did not change is skipped.
 pub fn render(
     site: &Site,
     theme: &Theme,
     sink: &dyn Sink,
     selection: &Selection,
     printed: &Printed,
+    incremental: Option<(&crate::render::Fingerprints, u64)>,
     errors: &mut Vec<Diagnostic>,
-) -> usize {
-    let mut files = 0;
-    let mut write = |path: SitePath, html: Result<String, Diagnostic>, errors: &mut Vec<Diagnostic>| {
-        let file = path.output_file();
-        match html.and_then(|html| {
-            sink.write(&file, html.as_bytes())
-                .map_err(|err| Diagnostic::error(format!("cannot write {}: {err}", file.display())))
-        }) {
-            Ok(()) => files += 1,
-            Err(error) => errors.push(error),
-        }
-    };
+) -> Rendered {
     // Rendered on every core, written in site order.
     use rayon::prelude::*;
-    let phases: Vec<(SitePath, Result<String, Diagnostic>)> = selection
-        .phases(site)
-        .into_par_iter()
-        .map(|(r, p)| {
-            let path = phase_path(site, r, p);
-            let html = context::phase_page(site, r, p, &path)
-                .and_then(|ctx| render_template(theme, "handout.html", &path, &ctx));
-            (path, html)
-        })
-        .collect();
-    let booklets: Vec<(SitePath, Result<String, Diagnostic>)> = (0..site.roadmaps.len())
+    let phases = selection.phases(site).into_par_iter().map(|(r, p)| {
+        let path = phase_path(site, r, p);
+        let data = context::phase_page(site, r, p, &path);
+        one(theme, "handout.html", path, &data, incremental)
+    });
+    let booklets = (0..site.roadmaps.len())
         .into_par_iter()
         .filter(|&r| selection.booklet(site, r))
         .map(|r| {
             let path = booklet_path(site, r);
-            let html = context::booklet_page(site, r, &path, printed)
-                .and_then(|ctx| render_template(theme, "handout_booklet.html", &path, &ctx));
-            (path, html)
-        })
-        .collect();
-    for (path, html) in phases.into_iter().chain(booklets) {
-        write(path, html, errors);
+            let data = context::booklet_page(site, r, &path, printed);
+            one(theme, "handout_booklet.html", path, &data, incremental)
+        });
+    let results: Vec<(std::path::PathBuf, u64, Option<Result<String, Diagnostic>>)> = phases.chain(booklets).collect();
+    let mut rendered = Rendered::default();
+    for (file, fingerprint, html) in results {
+        rendered.fingerprints.push((file.clone(), fingerprint));
+        let written = match html {
+            None => {
+                rendered.unchanged.push(file);
+                continue;
+            }
+            Some(html) => html.and_then(|html| {
+                sink.write(&file, html.as_bytes())
+                    .map_err(|err| Diagnostic::error(format!("cannot write {}: {err}", file.display())))
+            }),
+        };
+        match written {
+            Ok(()) => rendered.files += 1,
+            Err(error) => errors.push(error),
+        }
     }
-    files
+    rendered
+}
+
+/// One handout: its output file, its fingerprint (0 outside the preview),
+/// and its HTML, or `None` when it did not change.
+fn one<T: serde::Serialize>(
+    theme: &Theme,
+    template: &str,
+    path: SitePath,
+    data: &T,
+    incremental: Option<(&crate::render::Fingerprints, u64)>,
+) -> (std::path::PathBuf, u64, Option<Result<String, Diagnostic>>) {
+    let file = path.output_file();
+    let mut fingerprint = 0;
+    if let Some((previous, global)) = incremental {
+        fingerprint = crate::render::fingerprint_of(global, theme.fingerprint(template), data);
+        if previous.get(&file) == Some(&fingerprint) {
+            return (file, fingerprint, None);
+        }
+    }
+    let html = tera::Context::from_serialize(data)
+        .map_err(|err| Diagnostic::error(format!("cannot build the context of {path}: {err}")))
+        .and_then(|ctx| render_template(theme, template, &path, &ctx));
+    (file, fingerprint, Some(html))
 }
 
 fn render_template(theme: &Theme, template: &str, path: &SitePath, ctx: &tera::Context) -> Result<String, Diagnostic> {

@@ -435,6 +435,31 @@ mod tests {
     }
 
     #[test]
+    fn a_phase_edit_rewrites_its_handout_and_the_booklet_only() {
+        let dir = site();
+        write(
+            dir.path(),
+            "content/roadmaps/r/phases/02-q.yaml",
+            "title: Q\ntopics:\n  - id: c\n    title: C\n",
+        );
+        let mut session = Session::new(dir.path(), Options::default(), true);
+        let first = changed(&session.rebuild());
+        assert!(first.contains(&"handouts/r/q/index.html".to_owned()), "{first:?}");
+        write(
+            dir.path(),
+            "content/roadmaps/r/phases/02-q.yaml",
+            "title: Q\ntopics:\n  - id: c\n    title: C renamed\n",
+        );
+        let outcome = session.rebuild();
+        let files = changed(&outcome);
+        assert!(files.contains(&"handouts/r/q/index.html".to_owned()), "{files:?}");
+        assert!(files.contains(&"handouts/r/index.html".to_owned()), "{files:?}");
+        assert!(!files.contains(&"handouts/r/p/index.html".to_owned()), "{files:?}");
+        assert!(session.files().contains_key("handouts/r/p/index.html"), "kept");
+        assert_eq!(bytes_of(&session), fresh(dir.path()));
+    }
+
+    #[test]
     fn templates_and_static_files_change_only_what_uses_them() {
         let dir = site();
         let mut session = Session::new(dir.path(), Options::default(), true);
