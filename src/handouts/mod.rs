@@ -180,7 +180,7 @@ pub fn render(
             let data = context::booklet_page(site, r, &path, printed);
             one(theme, "handout_booklet.html", path, &data, incremental)
         });
-    let results: Vec<(std::path::PathBuf, u64, Option<Result<String, Diagnostic>>)> = phases.chain(booklets).collect();
+    let results: Vec<Handout> = phases.chain(booklets).collect();
     let mut rendered = Rendered::default();
     for (file, fingerprint, html) in results {
         rendered.fingerprints.push((file.clone(), fingerprint));
@@ -204,13 +204,15 @@ pub fn render(
 
 /// One handout: its output file, its fingerprint (0 outside the preview),
 /// and its HTML, or `None` when it did not change.
+type Handout = (std::path::PathBuf, u64, Option<Result<String, Diagnostic>>);
+
 fn one<T: serde::Serialize>(
     theme: &Theme,
     template: &str,
     path: SitePath,
     data: &T,
     incremental: Option<(&crate::render::Fingerprints, u64)>,
-) -> (std::path::PathBuf, u64, Option<Result<String, Diagnostic>>) {
+) -> Handout {
     let file = path.output_file();
     let mut fingerprint = 0;
     if let Some((previous, global)) = incremental {
