@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{TestSite, snapshot};
+use common::{TestSite, published};
 
 const CODE_ARTICLE: &str = "---\ntitle: Code\ndate: 2025-01-03\n---\n```rust\nfn main() { println!(\"hi\"); }\n```\n\n```python\ndef f(x):\n    return x * 2\n```\n\n```toml\n[package]\nname = \"x\"\n```\n";
 
@@ -18,7 +18,7 @@ fn output_is_identical_with_and_without_the_cache() {
 
     site.run(&["build", "--no-cache", "--output", "plain"]).assert_ok();
     assert!(!cache_file(&site).exists(), "--no-cache writes no cache");
-    let plain = snapshot(&site.path("plain"));
+    let plain = published(&site.path("plain"));
     assert!(
         String::from_utf8_lossy(&plain[std::path::Path::new("articles/code/index.html")]).contains("hl-"),
         "the code is highlighted"
@@ -36,8 +36,8 @@ fn output_is_identical_with_and_without_the_cache() {
         stored,
         "a build with nothing new leaves it as it was"
     );
-    assert_eq!(snapshot(&site.path("cold")), plain);
-    assert_eq!(snapshot(&site.path("warm")), plain);
+    assert_eq!(published(&site.path("cold")), plain);
+    assert_eq!(published(&site.path("warm")), plain);
 
     // Damage every entry's bytes after the header: each is redone, not served.
     let mut damaged = stored.clone();
@@ -46,24 +46,24 @@ fn output_is_identical_with_and_without_the_cache() {
     }
     std::fs::write(cache_file(&site), &damaged).unwrap();
     site.run(&["build", "--output", "damaged"]).assert_ok();
-    assert_eq!(snapshot(&site.path("damaged")), plain);
+    assert_eq!(published(&site.path("damaged")), plain);
 
     // A half-written file (a full disk) and a foreign one are no worse.
     std::fs::write(cache_file(&site), &stored[..stored.len() / 2]).unwrap();
     site.run(&["build", "--output", "truncated"]).assert_ok();
-    assert_eq!(snapshot(&site.path("truncated")), plain);
+    assert_eq!(published(&site.path("truncated")), plain);
     std::fs::write(cache_file(&site), b"not a cache").unwrap();
     site.run(&["build", "--output", "foreign"]).assert_ok();
-    assert_eq!(snapshot(&site.path("foreign")), plain);
+    assert_eq!(published(&site.path("foreign")), plain);
 
     // An edited block is highlighted afresh, not taken from the cache.
     site.file("content/articles/code.md", CODE_ARTICLE.replace("x * 2", "x * 3"));
     site.run(&["build", "--output", "edited"]).assert_ok();
     let page = std::path::Path::new("articles/code/index.html");
-    assert_ne!(snapshot(&site.path("edited"))[page], plain[page]);
+    assert_ne!(published(&site.path("edited"))[page], plain[page]);
     site.run(&["build", "--no-cache", "--output", "edited-plain"])
         .assert_ok();
-    assert_eq!(snapshot(&site.path("edited")), snapshot(&site.path("edited-plain")));
+    assert_eq!(published(&site.path("edited")), published(&site.path("edited-plain")));
 }
 
 #[test]
@@ -72,7 +72,7 @@ fn the_cache_is_never_published_nor_an_output_folder() {
     site.file("content/articles/code.md", CODE_ARTICLE);
     site.build().assert_ok();
     assert!(cache_file(&site).exists());
-    let out = snapshot(&site.path("public"));
+    let out = published(&site.path("public"));
     assert!(
         out.keys().all(|p| !p.to_string_lossy().contains("waymark-cache")),
         "{:?}",

@@ -229,3 +229,45 @@ fn a_build_killed_at_any_moment_leaves_the_previous_output_whole() {
     assert_eq!(complete, snapshot(&out));
     no_leftovers(site.root());
 }
+
+#[cfg(unix)]
+#[test]
+fn a_rebuild_links_unchanged_files_and_writes_changed_or_hand_edited_ones() {
+    use std::os::unix::fs::MetadataExt;
+    let site = TestSite::minimal();
+    site.build().assert_ok();
+    let inode = |path: &str| fs::metadata(site.path(&format!("public/{path}"))).unwrap().ino();
+    let about = inode("about/index.html");
+    let hello = inode("articles/hello/index.html");
+    let style = inode("style.css");
+
+    // A page edited by hand after the build, keeping its size: the next
+    // build must not carry the edit over.
+    let page = site.path("public/about/index.html");
+    let original = fs::read(&page).unwrap();
+    let mut edited = original.clone();
+    edited[0] = b'X';
+    std::thread::sleep(Duration::from_millis(20));
+    fs::write(&page, &edited).unwrap();
+
+    // The about page itself stays the same: only the hand edit makes it
+    // differ from what the build would link.
+    site.file(
+        "content/articles/hello.md",
+        "---\ntitle: Hello again\ndate: 2025-01-02\ntags: [news]\nroadmap: demo\n---\nChanged.\n",
+    );
+    site.build().assert_ok();
+    assert_eq!(inode("style.css"), style, "an unchanged file is the same file, linked");
+    assert_ne!(inode("articles/hello/index.html"), hello, "a changed page is written");
+    assert!(site.output("articles/hello/index.html").contains("Hello again"));
+    assert_ne!(inode("about/index.html"), about);
+    assert!(fs::read(&page).unwrap() == original, "the hand edit is gone");
+    // Nothing in the output shares its data with a file elsewhere.
+    for entry in walkdir::WalkDir::new(site.path("public")) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            assert_eq!(entry.metadata().unwrap().nlink(), 1, "{}", entry.path().display());
+        }
+    }
+    no_leftovers(site.root());
+}

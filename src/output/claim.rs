@@ -116,6 +116,7 @@ impl OutputDir {
         Manifest {
             files: files.into_iter().collect(),
             building_pid: None,
+            written: Default::default(),
         }
         .write(&self.path)
     }

@@ -2,7 +2,7 @@
 //! waymark wrote there, so that a later build replaces or deletes exactly
 //! those and nothing an author put beside them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
 use std::path::Path;
@@ -22,6 +22,8 @@ struct OnDisk {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     building_pid: Option<u32>,
     files: BTreeSet<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    written: BTreeMap<String, Written>,
 }
 
 /// The files one build wrote, as `/`-separated paths relative to the folder.
@@ -29,6 +31,58 @@ struct OnDisk {
 pub struct Manifest {
     pub files: BTreeSet<String>,
     pub building_pid: Option<u32>,
+    /// What `build` knows of each file it wrote (`watch` writes in place and
+    /// records none).
+    pub written: BTreeMap<String, Written>,
+}
+
+/// A file as a build wrote it: a hash of its bytes, its size and its
+/// modification time right after. The next build links a file whose new
+/// bytes have the same hash instead of writing it again, but only while
+/// its size and time are still these: a file changed since (by hand) is
+/// written afresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub struct Written {
+    pub hash: u64,
+    pub len: u64,
+    /// Seconds and nanoseconds since the Unix epoch.
+    pub modified: (u64, u32),
+}
+
+impl Written {
+    /// The size and time `meta` gives, for bytes with `hash`.
+    pub fn of(hash: u64, meta: &fs::Metadata) -> Option<Written> {
+        let since = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+        Some(Written {
+            hash,
+            len: meta.len(),
+            modified: (since.as_secs(), since.subsec_nanos()),
+        })
+    }
+}
+
+impl From<Written> for String {
+    fn from(w: Written) -> String {
+        format!("{:016x} {} {}.{:09}", w.hash, w.len, w.modified.0, w.modified.1)
+    }
+}
+
+impl TryFrom<String> for Written {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Written, String> {
+        let bad = || format!("not a file record: {text}");
+        let mut parts = text.split(' ');
+        let hash = u64::from_str_radix(parts.next().ok_or_else(bad)?, 16).map_err(|_| bad())?;
+        let len = parts.next().ok_or_else(bad)?.parse().map_err(|_| bad())?;
+        let (secs, nanos) = parts.next().ok_or_else(bad)?.split_once('.').ok_or_else(bad)?;
+        Ok(Written {
+            hash,
+            len,
+            modified: (secs.parse().map_err(|_| bad())?, nanos.parse().map_err(|_| bad())?),
+        })
+    }
 }
 
 impl Manifest {
@@ -40,6 +94,7 @@ impl Manifest {
         (on_disk.format == FORMAT).then_some(Manifest {
             files: on_disk.files,
             building_pid: on_disk.building_pid,
+            written: on_disk.written,
         })
     }
 
@@ -48,6 +103,7 @@ impl Manifest {
             format: FORMAT.to_owned(),
             building_pid: self.building_pid,
             files: self.files.clone(),
+            written: self.written.clone(),
         };
         let mut json = serde_json::to_vec_pretty(&on_disk).map_err(io::Error::other)?;
         json.push(b'\n');
@@ -80,6 +136,15 @@ mod tests {
         let manifest = Manifest {
             files: ["index.html", "a b/ü.txt"].map(String::from).into(),
             building_pid: None,
+            written: [(
+                "index.html".to_owned(),
+                Written {
+                    hash: u64::MAX,
+                    len: 12,
+                    modified: (1_700_000_000, 5),
+                },
+            )]
+            .into(),
         };
         manifest.write(dir.path()).unwrap();
         assert_eq!(Manifest::read(dir.path()), Some(manifest));

@@ -1,13 +1,13 @@
 //! A staging folder next to the output: the whole build is written there
 //! first, and moved into place only when everything succeeded.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use super::manifest::{self, MARKER, Manifest};
+use super::manifest::{self, MARKER, Manifest, Written};
 use super::{Sink, checked};
 
 pub const STAGING_PREFIX: &str = ".waymark-staging-";
@@ -18,6 +18,10 @@ pub const PREVIOUS_PREFIX: &str = ".waymark-previous-";
 pub struct StagedDir {
     staging: tempfile::TempDir,
     written: Mutex<BTreeSet<String>>,
+    records: Mutex<BTreeMap<String, Written>>,
+    /// The output folder and what its build wrote, to link unchanged files
+    /// from instead of writing them again.
+    previous: Option<(PathBuf, BTreeMap<String, Written>)>,
 }
 
 impl StagedDir {
@@ -33,11 +37,15 @@ impl StagedDir {
         Manifest {
             files: BTreeSet::new(),
             building_pid: Some(std::process::id()),
+            written: BTreeMap::new(),
         }
         .write(staging.path())?;
+        let previous = Manifest::read(target).map(|m| (target.to_path_buf(), m.written));
         Ok(StagedDir {
             staging,
             written: Mutex::new(BTreeSet::new()),
+            records: Mutex::new(BTreeMap::new()),
+            previous,
         })
     }
 
@@ -45,7 +53,7 @@ impl StagedDir {
         self.staging.path()
     }
 
-    fn full_path(&self, path: &Path) -> io::Result<PathBuf> {
+    fn full_path(&self, path: &Path) -> io::Result<(PathBuf, String)> {
         let path = checked(path)?;
         let key = manifest::key(path).ok_or_else(|| {
             io::Error::new(
@@ -63,15 +71,36 @@ impl StagedDir {
         if let Some(parent) = full.parent() {
             fs::create_dir_all(parent)?;
         }
-        self.written.lock().unwrap_or_else(|e| e.into_inner()).insert(key);
-        Ok(full)
+        self.written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.clone());
+        Ok((full, key))
     }
 
     fn manifest(&self) -> Manifest {
         Manifest {
             files: self.written.lock().unwrap_or_else(|e| e.into_inner()).clone(),
             building_pid: None,
+            written: self.records.lock().unwrap_or_else(|e| e.into_inner()).clone(),
         }
+    }
+
+    /// The previous build's file at `key`, when it holds bytes with `hash`
+    /// and is still as that build left it.
+    fn unchanged(&self, key: &str, hash: u64, len: usize) -> Option<(PathBuf, Written)> {
+        let (dir, records) = self.previous.as_ref()?;
+        let record = records.get(key).filter(|r| r.hash == hash && r.len == len as u64)?;
+        let old = dir.join(key);
+        let meta = fs::symlink_metadata(&old).ok()?;
+        (meta.is_file() && Written::of(hash, &meta).as_ref() == Some(record)).then_some((old, *record))
+    }
+
+    fn record(&self, key: String, written: Written) {
+        self.records
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, written);
     }
 
     /// Makes the staged folder the output folder. `target` must be missing,
@@ -182,7 +211,15 @@ fn remove_tree(dir: &Path) -> io::Result<()> {
             files.push(entry.into_path());
         }
     }
+    // The marker goes last: a deletion killed half way leaves a folder that
+    // still says it is waymark's, so the next build finishes the job.
+    let marker = dir.join(MARKER);
+    files.retain(|file| *file != marker);
     files.par_iter().try_for_each(fs::remove_file)?;
+    match fs::remove_file(&marker) {
+        Err(err) if err.kind() != io::ErrorKind::NotFound => return Err(err),
+        _ => {}
+    }
     dirs.iter().try_for_each(fs::remove_dir)
 }
 
@@ -211,11 +248,26 @@ pub fn parent_of(path: &Path) -> PathBuf {
 }
 
 impl Sink for StagedDir {
+    /// Writes the file, or links the previous build's file when its bytes
+    /// are the same: most files of a rebuild are, and a link costs neither
+    /// the writing nor, when the previous folder is deleted, the freeing.
     fn write(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
-        fs::write(self.full_path(path)?, bytes)
+        let (full, key) = self.full_path(path)?;
+        let hash = xxhash_rust::xxh3::xxh3_64(bytes);
+        if let Some((old, record)) = self.unchanged(&key, hash, bytes.len()) {
+            if fs::hard_link(&old, &full).is_ok() {
+                self.record(key, record);
+                return Ok(());
+            }
+        }
+        fs::write(&full, bytes)?;
+        if let Some(record) = fs::metadata(&full).ok().and_then(|meta| Written::of(hash, &meta)) {
+            self.record(key, record);
+        }
+        Ok(())
     }
 
     fn copy(&self, path: &Path, from: &Path) -> io::Result<()> {
-        fs::copy(from, self.full_path(path)?).map(|_| ())
+        fs::copy(from, self.full_path(path)?.0).map(|_| ())
     }
 }

@@ -166,6 +166,14 @@ pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     files
 }
 
+/// The published files of an output folder: [`snapshot`] without waymark's
+/// marker, which records when each file was written.
+pub fn published(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = snapshot(dir);
+    files.remove(Path::new(".waymark-output"));
+    files
+}
+
 /// Every `href` and `src` of an HTML text.
 pub fn links(html: &str) -> Vec<String> {
     let re = regex::Regex::new(r#"(?:href|src)="([^"]*)""#).unwrap();
