@@ -271,3 +271,65 @@ fn a_rebuild_links_unchanged_files_and_writes_changed_or_hand_edited_ones() {
     }
     no_leftovers(site.root());
 }
+
+/// Every edit a rebuild keeps pages across gives the output a fresh build
+/// into an empty folder gives.
+#[cfg(unix)]
+#[test]
+fn a_rebuild_keeps_only_pages_whose_inputs_did_not_change() {
+    use std::os::unix::fs::MetadataExt;
+    let site = TestSite::minimal();
+    site.build().assert_ok();
+    let inodes = |site: &TestSite| -> std::collections::BTreeMap<std::path::PathBuf, u64> {
+        walkdir::WalkDir::new(site.path("public"))
+            .into_iter()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().is_file() && e.file_name() != MARKER)
+            .map(|e| (e.path().to_path_buf(), e.metadata().unwrap().ino()))
+            .collect()
+    };
+    let same_as_fresh = |site: &TestSite, what: &str| {
+        let _ = fs::remove_dir_all(site.path("fresh"));
+        site.run(&["build", "--output", "fresh"]).assert_ok();
+        assert!(
+            common::published(&site.path("public")) == common::published(&site.path("fresh")),
+            "after {what}, the rebuilt output differs from a fresh build"
+        );
+    };
+
+    let before = inodes(&site);
+    site.build().assert_ok();
+    assert_eq!(inodes(&site), before, "nothing changed: every file is kept");
+
+    site.file(
+        "content/articles/hello.md",
+        "---\ntitle: Hello renamed\ndate: 2025-01-02\ntags: [news]\nroadmap: demo\n---\nRead [](@topic:demo/first-topic).\n",
+    );
+    site.build().assert_ok();
+    same_as_fresh(&site, "a title edit");
+    let after = inodes(&site);
+    let rewritten: Vec<_> = after.iter().filter(|(p, i)| before.get(*p) != Some(i)).collect();
+    assert!(rewritten.len() < after.len() / 2, "most files are kept: {rewritten:?}");
+    assert!(site.output("tags/news/index.html").contains("Hello renamed"));
+
+    site.file(
+        "templates/page.html",
+        "{% extends \"base.html\" %}{% block content %}<h1>{{ doc.title }}!</h1>{% endblock content %}",
+    );
+    site.build().assert_ok();
+    same_as_fresh(&site, "a template edit");
+    assert!(site.output("about/index.html").contains("About!"));
+
+    site.file(
+        "site.yaml",
+        fs::read_to_string(site.path("site.yaml"))
+            .unwrap()
+            .replace("Test Site", "Renamed Site"),
+    );
+    site.build().assert_ok();
+    same_as_fresh(&site, "a site title edit");
+    assert!(
+        site.output("roadmaps/demo/basics/first-topic/index.html")
+            .contains("Renamed Site")
+    );
+}

@@ -101,7 +101,16 @@ fn render_and_print(
             Ok(rendered.stats)
         } else {
             let mut errors = Vec::new();
-            let pages = super::render(site, theme, &staged, selection, printed, None, &mut errors).files;
+            let pages = super::render(
+                site,
+                theme,
+                &staged,
+                selection,
+                printed,
+                render::Reuse::never(),
+                &mut errors,
+            )
+            .files;
             let assets = super::write_assets(site, &staged, &mut errors);
             if errors.is_empty() {
                 Ok(Stats {
@@ -121,7 +130,15 @@ fn render_and_print(
         let started = Instant::now();
         let rerender = |printed: &Printed| {
             let mut errors = Vec::new();
-            super::render(site, &theme, &staged, selection, printed, None, &mut errors);
+            super::render(
+                site,
+                &theme,
+                &staged,
+                selection,
+                printed,
+                render::Reuse::never(),
+                &mut errors,
+            );
             if errors.is_empty() { Ok(()) } else { Err(errors) }
         };
         printed = pdf::print_all(site, staged.path(), &staged, selection, printer, &rerender)?;

@@ -118,7 +118,8 @@ pub struct HandoutLink {
 
 /// Handout links of every phase page and roadmap overview, keyed by the
 /// page's own path, as templates see them in the global `handouts`.
-pub fn links(site: &Site, printed: &Printed) -> HashMap<String, HandoutLink> {
+/// (Ordered, so that it fingerprints the same from run to run.)
+pub fn links(site: &Site, printed: &Printed) -> std::collections::BTreeMap<String, HandoutLink> {
     let link = |path: SitePath, pdf: SitePath| {
         let pages = printed.pages.get(&path).copied();
         HandoutLink {
@@ -127,7 +128,7 @@ pub fn links(site: &Site, printed: &Printed) -> HashMap<String, HandoutLink> {
             path,
         }
     };
-    let mut out = HashMap::new();
+    let mut out = std::collections::BTreeMap::new();
     for (r, roadmap) in site.roadmaps.iter().enumerate() {
         out.insert(
             roadmap.path.as_str().to_owned(),
@@ -153,16 +154,15 @@ pub struct Rendered {
 }
 
 /// Renders the selected handouts and booklets into `sink`, and pushes what
-/// failed onto `errors`. With `incremental` (the preview: the last build's
-/// fingerprints and the fingerprint of what every page sees), a handout
-/// whose inputs did not change is skipped.
-pub fn render(
+/// failed onto `errors`. A handout whose inputs did not change since the
+/// last build is skipped when `incremental` allows it (see [`crate::render::Reuse`]).
+pub(crate) fn render(
     site: &Site,
     theme: &Theme,
     sink: &dyn Sink,
     selection: &Selection,
     printed: &Printed,
-    incremental: Option<(&crate::render::Fingerprints, u64)>,
+    incremental: crate::render::Reuse,
     errors: &mut Vec<Diagnostic>,
 ) -> Rendered {
     // Rendered on every core, written in site order.
@@ -170,7 +170,7 @@ pub fn render(
     let phases = selection.phases(site).into_par_iter().map(|(r, p)| {
         let path = phase_path(site, r, p);
         let data = context::phase_page(site, r, p, &path);
-        one(theme, "handout.html", path, &data, incremental)
+        one(theme, sink, "handout.html", path, &data, incremental)
     });
     let booklets = (0..site.roadmaps.len())
         .into_par_iter()
@@ -178,7 +178,7 @@ pub fn render(
         .map(|r| {
             let path = booklet_path(site, r);
             let data = context::booklet_page(site, r, &path, printed);
-            one(theme, "handout_booklet.html", path, &data, incremental)
+            one(theme, sink, "handout_booklet.html", path, &data, incremental)
         });
     let results: Vec<Handout> = phases.chain(booklets).collect();
     let mut rendered = Rendered::default();
@@ -190,7 +190,7 @@ pub fn render(
                 continue;
             }
             Some(html) => html.and_then(|html| {
-                sink.write(&file, html.as_bytes())
+                sink.write_page(&file, html.as_bytes(), fingerprint)
                     .map_err(|err| Diagnostic::error(format!("cannot write {}: {err}", file.display())))
             }),
         };
@@ -208,18 +208,18 @@ type Handout = (std::path::PathBuf, u64, Option<Result<String, Diagnostic>>);
 
 fn one<T: serde::Serialize>(
     theme: &Theme,
+    sink: &dyn Sink,
     template: &str,
     path: SitePath,
     data: &T,
-    incremental: Option<(&crate::render::Fingerprints, u64)>,
+    incremental: crate::render::Reuse,
 ) -> Handout {
     let file = path.output_file();
-    let mut fingerprint = 0;
-    if let Some((previous, global)) = incremental {
-        fingerprint = crate::render::fingerprint_of(global, theme.fingerprint(template), data);
-        if previous.get(&file) == Some(&fingerprint) {
-            return (file, fingerprint, None);
-        }
+    let (fingerprint, keep) = incremental.check(sink, &file, theme.fingerprint(template), || {
+        crate::render::data_fingerprint(data)
+    });
+    if keep {
+        return (file, fingerprint, None);
     }
     let html = tera::Context::from_serialize(data)
         .map_err(|err| Diagnostic::error(format!("cannot build the context of {path}: {err}")))

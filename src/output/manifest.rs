@@ -37,10 +37,11 @@ pub struct Manifest {
 }
 
 /// A file as a build wrote it: a hash of its bytes, its size and its
-/// modification time right after. The next build links a file whose new
-/// bytes have the same hash instead of writing it again, but only while
-/// its size and time are still these: a file changed since (by hand) is
-/// written afresh.
+/// modification time right after, and for a page a fingerprint of what it
+/// was rendered from. The next build links a file whose new bytes have the
+/// same hash (or a page whose inputs have the same fingerprint, without
+/// rendering it) instead of writing it again, but only while its size and
+/// time are still these: a file changed since (by hand) is written afresh.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
 pub struct Written {
@@ -48,6 +49,7 @@ pub struct Written {
     pub len: u64,
     /// Seconds and nanoseconds since the Unix epoch.
     pub modified: (u64, u32),
+    pub inputs: Option<u64>,
 }
 
 impl Written {
@@ -58,13 +60,18 @@ impl Written {
             hash,
             len: meta.len(),
             modified: (since.as_secs(), since.subsec_nanos()),
+            inputs: None,
         })
     }
 }
 
 impl From<Written> for String {
     fn from(w: Written) -> String {
-        format!("{:016x} {} {}.{:09}", w.hash, w.len, w.modified.0, w.modified.1)
+        let record = format!("{:016x} {} {}.{:09}", w.hash, w.len, w.modified.0, w.modified.1);
+        match w.inputs {
+            Some(inputs) => format!("{record} {inputs:016x}"),
+            None => record,
+        }
     }
 }
 
@@ -77,10 +84,15 @@ impl TryFrom<String> for Written {
         let hash = u64::from_str_radix(parts.next().ok_or_else(bad)?, 16).map_err(|_| bad())?;
         let len = parts.next().ok_or_else(bad)?.parse().map_err(|_| bad())?;
         let (secs, nanos) = parts.next().ok_or_else(bad)?.split_once('.').ok_or_else(bad)?;
+        let inputs = match parts.next() {
+            Some(inputs) => Some(u64::from_str_radix(inputs, 16).map_err(|_| bad())?),
+            None => None,
+        };
         Ok(Written {
             hash,
             len,
             modified: (secs.parse().map_err(|_| bad())?, nanos.parse().map_err(|_| bad())?),
+            inputs,
         })
     }
 }
@@ -142,6 +154,7 @@ mod tests {
                     hash: u64::MAX,
                     len: 12,
                     modified: (1_700_000_000, 5),
+                    inputs: Some(7),
                 },
             )]
             .into(),

@@ -23,6 +23,24 @@ use std::path::{Component, Path};
 pub trait Sink: Sync {
     fn write(&self, path: &Path, bytes: &[u8]) -> io::Result<()>;
     fn copy(&self, path: &Path, from: &Path) -> io::Result<()>;
+
+    /// Whether [`Sink::keep`] can keep pages, so that rendering should
+    /// fingerprint them.
+    fn keeps_pages(&self) -> bool {
+        false
+    }
+
+    /// Keeps the previous build's page at `path` when it was rendered from
+    /// inputs with this fingerprint and is still as written. `false`: the
+    /// page must be rendered.
+    fn keep(&self, _path: &Path, _inputs: u64) -> bool {
+        false
+    }
+
+    /// Writes a page rendered from inputs with this fingerprint.
+    fn write_page(&self, path: &Path, bytes: &[u8], _inputs: u64) -> io::Result<()> {
+        self.write(path, bytes)
+    }
 }
 
 /// Refuses any path that could leave the output root.

@@ -22,6 +22,9 @@ pub struct StagedDir {
     /// The output folder and what its build wrote, to link unchanged files
     /// from instead of writing them again.
     previous: Option<(PathBuf, BTreeMap<String, Written>)>,
+    /// Mixed into each page's fingerprint: another waymark may render the
+    /// same inputs differently.
+    renderer: u64,
 }
 
 impl StagedDir {
@@ -46,6 +49,7 @@ impl StagedDir {
             written: Mutex::new(BTreeSet::new()),
             records: Mutex::new(BTreeMap::new()),
             previous,
+            renderer: renderer(),
         })
     }
 
@@ -93,7 +97,13 @@ impl StagedDir {
         let record = records.get(key).filter(|r| r.hash == hash && r.len == len as u64)?;
         let old = dir.join(key);
         let meta = fs::symlink_metadata(&old).ok()?;
-        (meta.is_file() && Written::of(hash, &meta).as_ref() == Some(record)).then_some((old, *record))
+        let now = Written::of(hash, &meta)?;
+        (meta.is_file()
+            && Written {
+                inputs: record.inputs,
+                ..now
+            } == *record)
+            .then_some((old, *record))
     }
 
     fn record(&self, key: String, written: Written) {
@@ -103,6 +113,40 @@ impl StagedDir {
             .insert(key, written);
     }
 
+    /// A page's fingerprint as recorded: with this waymark's identity.
+    fn inputs(&self, fingerprint: u64) -> u64 {
+        xxhash_rust::xxh3::xxh3_64_with_seed(&fingerprint.to_le_bytes(), self.renderer)
+    }
+
+    /// Writes `bytes`, or links the previous build's file when it holds the
+    /// same bytes, and records it with `inputs`.
+    fn write_recorded(&self, path: &Path, bytes: &[u8], inputs: Option<u64>) -> io::Result<()> {
+        let (full, key) = self.full_path(path)?;
+        let hash = xxhash_rust::xxh3::xxh3_64(bytes);
+        if let Some((old, record)) = self.unchanged(&key, hash, bytes.len()) {
+            if fs::hard_link(&old, &full).is_ok() {
+                self.record(key, Written { inputs, ..record });
+                return Ok(());
+            }
+        }
+        fs::write(&full, bytes)?;
+        if let Some(record) = fs::metadata(&full).ok().and_then(|meta| Written::of(hash, &meta)) {
+            self.record(key, Written { inputs, ..record });
+        }
+        Ok(())
+    }
+}
+
+/// Which waymark renders: its version and, since a development build keeps
+/// its version number, the size and time of its executable.
+fn renderer() -> u64 {
+    let exe = std::env::current_exe().and_then(fs::metadata).ok();
+    let stamp = exe.and_then(|meta| Some((meta.len(), meta.modified().ok()?)));
+    let identity = format!("{} {stamp:?}", env!("CARGO_PKG_VERSION"));
+    xxhash_rust::xxh3::xxh3_64(identity.as_bytes())
+}
+
+impl StagedDir {
     /// Makes the staged folder the output folder. `target` must be missing,
     /// empty, or hold only files an earlier build listed (checked by the
     /// caller): the previous folder is deleted whole.
@@ -252,19 +296,49 @@ impl Sink for StagedDir {
     /// are the same: most files of a rebuild are, and a link costs neither
     /// the writing nor, when the previous folder is deleted, the freeing.
     fn write(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
-        let (full, key) = self.full_path(path)?;
-        let hash = xxhash_rust::xxh3::xxh3_64(bytes);
-        if let Some((old, record)) = self.unchanged(&key, hash, bytes.len()) {
-            if fs::hard_link(&old, &full).is_ok() {
-                self.record(key, record);
-                return Ok(());
+        self.write_recorded(path, bytes, None)
+    }
+
+    fn keeps_pages(&self) -> bool {
+        true
+    }
+
+    /// Links the previous build's page, rendered from the same inputs by
+    /// this same waymark, while it is as that build left it.
+    fn keep(&self, path: &Path, fingerprint: u64) -> bool {
+        let Some((dir, records)) = &self.previous else {
+            return false;
+        };
+        let Some(key) = manifest::key(path) else { return false };
+        let inputs = self.inputs(fingerprint);
+        let Some(record) = records.get(&key).filter(|r| r.inputs == Some(inputs)) else {
+            return false;
+        };
+        let old = dir.join(&key);
+        let intact = fs::symlink_metadata(&old)
+            .ok()
+            .filter(fs::Metadata::is_file)
+            .and_then(|meta| Written::of(record.hash, &meta))
+            .is_some_and(|now| {
+                Written {
+                    inputs: Some(inputs),
+                    ..now
+                } == *record
+            });
+        if !intact {
+            return false;
+        }
+        match self.full_path(path) {
+            Ok((full, key)) if fs::hard_link(&old, &full).is_ok() => {
+                self.record(key, *record);
+                true
             }
+            _ => false,
         }
-        fs::write(&full, bytes)?;
-        if let Some(record) = fs::metadata(&full).ok().and_then(|meta| Written::of(hash, &meta)) {
-            self.record(key, record);
-        }
-        Ok(())
+    }
+
+    fn write_page(&self, path: &Path, bytes: &[u8], fingerprint: u64) -> io::Result<()> {
+        self.write_recorded(path, bytes, Some(self.inputs(fingerprint)))
     }
 
     fn copy(&self, path: &Path, from: &Path) -> io::Result<()> {

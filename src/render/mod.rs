@@ -167,17 +167,21 @@ pub fn render_with(
         resources: !site.catalog.is_empty(),
         pages: (0..site.pages.len()).map(|i| ctx.link(NodeId::Page(i))).collect(),
     };
+    let handout_links = crate::handouts::links(site, printed);
     // Everything every page sees is part of every page's fingerprint.
-    let global_fingerprint = erased::hash_of(&(&site_ctx, &nav_ctx));
+    let global_fingerprint = erased::hash_of(&(&site_ctx, &nav_ctx, &handout_links));
     let global = theme.tera.global_context();
     global.insert("site", &site_ctx);
     global.insert("nav", &nav_ctx);
-    global.insert("handouts", &crate::handouts::links(site, printed));
+    global.insert("handouts", &handout_links);
     let theme: &Theme = theme;
 
     let t0 = std::time::Instant::now();
     let jobs = jobs(site);
-    let incremental = previous.map(|p| (p, global_fingerprint));
+    let incremental = Reuse {
+        previous,
+        global: Some(global_fingerprint),
+    };
     let results: Vec<Result<PageResult, Diagnostic>> = jobs
         .par_iter()
         .map(|&job| render_page(site, sources, theme, job, sink, incremental))
@@ -236,10 +240,10 @@ pub fn render_with(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let written = jobs.len() - unchanged.len();
     let stats = Stats {
         pages: jobs.len(),
-        files: files + written,
+        // Pages kept from the last build are files of the output too.
+        files: files + jobs.len() + handouts.unchanged.len(),
         unchanged: unchanged.len(),
     };
     fingerprints.extend(handouts.fingerprints);
@@ -294,7 +298,7 @@ fn render_page(
     theme: &Theme,
     job: Job,
     sink: &dyn Sink,
-    incremental: Option<(&Fingerprints, u64)>,
+    incremental: Reuse,
 ) -> Result<PageResult, Diagnostic> {
     let path = job_path(site, job);
     // The 404 page is served at any depth, so its links are absolute.
@@ -307,17 +311,11 @@ fn render_page(
     let data = page_data(&ctx, job);
     let template = job.template();
     let file = path.output_file();
-    let mut fingerprint = 0;
-    if let Some((previous, global)) = incremental {
-        use std::hash::Hasher;
-        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-        hasher.write_u64(global);
-        hasher.write_u64(theme.fingerprint(template));
-        data.fingerprint(&root, &meta, &mut hasher);
-        fingerprint = hasher.finish();
-        if previous.get(&file) == Some(&fingerprint) {
-            return Ok(PageResult::Unchanged(file, fingerprint));
-        }
+    let (fingerprint, keep) = incremental.check(sink, &file, theme.fingerprint(template), || {
+        data.fingerprint(&root, &meta)
+    });
+    if keep {
+        return Ok(PageResult::Unchanged(file, fingerprint));
     }
     let context = data
         .context(&root, &meta)
@@ -326,9 +324,50 @@ fn render_page(
         .tera
         .render(template, &context)
         .map_err(|err| theme.diagnostic(template, &err, Some(&describe(site, sources, job, &path))))?;
-    sink.write(&file, html.as_bytes())
+    sink.write_page(&file, html.as_bytes(), fingerprint)
         .map_err(|err| write_error(&file, &err))?;
     Ok(PageResult::Written(file, fingerprint))
+}
+
+/// What lets a render skip a page whose inputs did not change: the
+/// preview's fingerprints of its last build, or a sink that keeps the
+/// previous build's files (`build`'s staging folder).
+#[derive(Clone, Copy)]
+pub(crate) struct Reuse<'a> {
+    previous: Option<&'a Fingerprints>,
+    /// The fingerprint of what every page sees; `None`: not known, so
+    /// nothing is kept.
+    global: Option<u64>,
+}
+
+impl Reuse<'_> {
+    /// Renders everything (`waymark handouts` alone, which renders no pages).
+    pub(crate) fn never() -> Reuse<'static> {
+        Reuse {
+            previous: None,
+            global: None,
+        }
+    }
+
+    /// The fingerprint of a page or handout (its `data`, its template and
+    /// what every page sees), and whether its previous version stays. The
+    /// fingerprint is taken only when something can use it.
+    pub(crate) fn check(self, sink: &dyn Sink, file: &Path, template: u64, data: impl FnOnce() -> u64) -> (u64, bool) {
+        let Some(global) = self.global.filter(|_| self.previous.is_some() || sink.keeps_pages()) else {
+            return (0, false);
+        };
+        use std::hash::Hasher;
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        hasher.write_u64(global);
+        hasher.write_u64(template);
+        hasher.write_u64(data());
+        let fingerprint = hasher.finish();
+        let keep = match self.previous {
+            Some(previous) => previous.get(file) == Some(&fingerprint),
+            None => sink.keep(file, fingerprint),
+        };
+        (fingerprint, keep)
+    }
 }
 
 /// The page being rendered and the file it comes from, for error messages.
@@ -706,8 +745,8 @@ mod erased {
 
     pub trait Data {
         fn context(&self, root: &str, meta: &Meta) -> Result<tera::Context, tera::Error>;
-        /// Feeds the whole context to `hasher`, to tell whether a page changed.
-        fn fingerprint(&self, root: &str, meta: &Meta, hasher: &mut dyn std::hash::Hasher);
+        /// A hash of the whole context, to tell whether a page changed.
+        fn fingerprint(&self, root: &str, meta: &Meta) -> u64;
     }
 
     impl<T: Serialize> Data for T {
@@ -719,13 +758,13 @@ mod erased {
             })
         }
 
-        fn fingerprint(&self, root: &str, meta: &Meta, hasher: &mut dyn std::hash::Hasher) {
+        fn fingerprint(&self, root: &str, meta: &Meta) -> u64 {
             let full = Full {
                 root,
                 page: meta,
                 data: self,
             };
-            hasher.write_u64(super::context::fingerprinting(|| hash_of(&full)));
+            super::context::fingerprinting(|| hash_of(&full))
         }
     }
 
@@ -749,14 +788,7 @@ mod erased {
     }
 }
 
-/// What a page or handout is made from, as one number: its `data`, its
-/// template (with what that extends and includes) and what every page sees.
-/// The preview renders a page again only when this changes.
-pub(crate) fn fingerprint_of<T: Serialize>(global: u64, template: u64, data: &T) -> u64 {
-    use std::hash::Hasher;
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    hasher.write_u64(global);
-    hasher.write_u64(template);
-    hasher.write_u64(context::fingerprinting(|| erased::hash_of(data)));
-    hasher.finish()
+/// A hash of a handout's data, with every Markdown text as its digest.
+pub(crate) fn data_fingerprint<T: Serialize>(data: &T) -> u64 {
+    context::fingerprinting(|| erased::hash_of(data))
 }
