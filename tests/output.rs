@@ -272,8 +272,8 @@ fn a_rebuild_links_unchanged_files_and_writes_changed_or_hand_edited_ones() {
     no_leftovers(site.root());
 }
 
-/// Every edit a rebuild keeps pages across gives the output a fresh build
-/// into an empty folder gives.
+/// After each kind of edit, a rebuild that keeps unchanged pages gives the
+/// same output as a fresh build into an empty folder.
 #[cfg(unix)]
 #[test]
 fn a_rebuild_keeps_only_pages_whose_inputs_did_not_change() {

@@ -107,7 +107,7 @@ fn render_and_print(
                 &staged,
                 selection,
                 printed,
-                render::Reuse::never(),
+                render::Incremental::never(),
                 &mut errors,
             )
             .files;
@@ -136,7 +136,7 @@ fn render_and_print(
                 &staged,
                 selection,
                 printed,
-                render::Reuse::never(),
+                render::Incremental::never(),
                 &mut errors,
             );
             if errors.is_empty() { Ok(()) } else { Err(errors) }

@@ -144,8 +144,8 @@ pub fn links(site: &Site, printed: &Printed) -> std::collections::BTreeMap<Strin
     out
 }
 
-/// What rendering handouts did: files written, and for the preview each
-/// handout's fingerprint and those it skipped because they did not change.
+/// What rendering handouts did: files written, each handout's fingerprint
+/// (when one was taken), and those it skipped because they did not change.
 #[derive(Default)]
 pub struct Rendered {
     pub files: usize,
@@ -155,14 +155,14 @@ pub struct Rendered {
 
 /// Renders the selected handouts and booklets into `sink`, and pushes what
 /// failed onto `errors`. A handout whose inputs did not change since the
-/// last build is skipped when `incremental` allows it (see [`crate::render::Reuse`]).
+/// last build is skipped when `incremental` allows it (see [`crate::render::Incremental`]).
 pub(crate) fn render(
     site: &Site,
     theme: &Theme,
     sink: &dyn Sink,
     selection: &Selection,
     printed: &Printed,
-    incremental: crate::render::Reuse,
+    incremental: crate::render::Incremental,
     errors: &mut Vec<Diagnostic>,
 ) -> Rendered {
     // Rendered on every core, written in site order.
@@ -183,7 +183,9 @@ pub(crate) fn render(
     let results: Vec<Handout> = phases.chain(booklets).collect();
     let mut rendered = Rendered::default();
     for (file, fingerprint, html) in results {
-        rendered.fingerprints.push((file.clone(), fingerprint));
+        if let Some(fingerprint) = fingerprint {
+            rendered.fingerprints.push((file.clone(), fingerprint));
+        }
         let written = match html {
             None => {
                 rendered.unchanged.push(file);
@@ -202,9 +204,9 @@ pub(crate) fn render(
     rendered
 }
 
-/// One handout: its output file, its fingerprint (0 outside the preview),
-/// and its HTML, or `None` when it did not change.
-type Handout = (std::path::PathBuf, u64, Option<Result<String, Diagnostic>>);
+/// One handout: its output file, its fingerprint (when one was taken), and
+/// its HTML, or `None` when it did not change.
+type Handout = (std::path::PathBuf, Option<u64>, Option<Result<String, Diagnostic>>);
 
 fn one<T: serde::Serialize>(
     theme: &Theme,
@@ -212,13 +214,13 @@ fn one<T: serde::Serialize>(
     template: &str,
     path: SitePath,
     data: &T,
-    incremental: crate::render::Reuse,
+    incremental: crate::render::Incremental,
 ) -> Handout {
     let file = path.output_file();
-    let (fingerprint, keep) = incremental.check(sink, &file, theme.fingerprint(template), || {
+    let fingerprint = incremental.fingerprint(sink, theme.fingerprint(template), || {
         crate::render::data_fingerprint(data)
     });
-    if keep {
+    if fingerprint.is_some_and(|f| incremental.keeps(sink, &file, f)) {
         return (file, fingerprint, None);
     }
     let html = tera::Context::from_serialize(data)

@@ -37,8 +37,9 @@ pub trait Sink: Sync {
         false
     }
 
-    /// Writes a page rendered from inputs with this fingerprint.
-    fn write_page(&self, path: &Path, bytes: &[u8], _inputs: u64) -> io::Result<()> {
+    /// Writes a page rendered from inputs with this fingerprint (`None`
+    /// when it was not taken).
+    fn write_page(&self, path: &Path, bytes: &[u8], _inputs: Option<u64>) -> io::Result<()> {
         self.write(path, bytes)
     }
 }

@@ -90,19 +90,19 @@ impl StagedDir {
         }
     }
 
-    /// The previous build's file at `key`, when it holds bytes with `hash`
-    /// and is still as that build left it.
-    fn unchanged(&self, key: &str, hash: u64, len: usize) -> Option<(PathBuf, Written)> {
+    /// The previous build's file at `key` and its record, when the record
+    /// `matches` and the file is still as that build left it (same size and
+    /// time: not edited by hand since).
+    fn previous_file(&self, key: &str, matches: impl Fn(&Written) -> bool) -> Option<(PathBuf, Written)> {
         let (dir, records) = self.previous.as_ref()?;
-        let record = records.get(key).filter(|r| r.hash == hash && r.len == len as u64)?;
+        let record = records.get(key).filter(|r| matches(r))?;
         let old = dir.join(key);
-        let meta = fs::symlink_metadata(&old).ok()?;
-        let now = Written::of(hash, &meta)?;
-        (meta.is_file()
-            && Written {
-                inputs: record.inputs,
-                ..now
-            } == *record)
+        let meta = fs::symlink_metadata(&old).ok().filter(fs::Metadata::is_file)?;
+        let now = Written::of(record.hash, &meta)?;
+        (Written {
+            inputs: record.inputs,
+            ..now
+        } == *record)
             .then_some((old, *record))
     }
 
@@ -123,7 +123,8 @@ impl StagedDir {
     fn write_recorded(&self, path: &Path, bytes: &[u8], inputs: Option<u64>) -> io::Result<()> {
         let (full, key) = self.full_path(path)?;
         let hash = xxhash_rust::xxh3::xxh3_64(bytes);
-        if let Some((old, record)) = self.unchanged(&key, hash, bytes.len()) {
+        let same_bytes = |r: &Written| r.hash == hash && r.len == bytes.len() as u64;
+        if let Some((old, record)) = self.previous_file(&key, same_bytes) {
             if fs::hard_link(&old, &full).is_ok() {
                 self.record(key, Written { inputs, ..record });
                 return Ok(());
@@ -135,18 +136,7 @@ impl StagedDir {
         }
         Ok(())
     }
-}
 
-/// Which waymark renders: its version and, since a development build keeps
-/// its version number, the size and time of its executable.
-fn renderer() -> u64 {
-    let exe = std::env::current_exe().and_then(fs::metadata).ok();
-    let stamp = exe.and_then(|meta| Some((meta.len(), meta.modified().ok()?)));
-    let identity = format!("{} {stamp:?}", env!("CARGO_PKG_VERSION"));
-    xxhash_rust::xxh3::xxh3_64(identity.as_bytes())
-}
-
-impl StagedDir {
     /// Makes the staged folder the output folder. `target` must be missing,
     /// empty, or hold only files an earlier build listed (checked by the
     /// caller): the previous folder is deleted whole.
@@ -291,6 +281,15 @@ pub fn parent_of(path: &Path) -> PathBuf {
     }
 }
 
+/// Which waymark renders: its version and, since a development build keeps
+/// its version number, the size and time of its executable.
+fn renderer() -> u64 {
+    let exe = std::env::current_exe().and_then(fs::metadata).ok();
+    let stamp = exe.and_then(|meta| Some((meta.len(), meta.modified().ok()?)));
+    let identity = format!("{} {stamp:?}", env!("CARGO_PKG_VERSION"));
+    xxhash_rust::xxh3::xxh3_64(identity.as_bytes())
+}
+
 impl Sink for StagedDir {
     /// Writes the file, or links the previous build's file when its bytes
     /// are the same: most files of a rebuild are, and a link costs neither
@@ -306,39 +305,22 @@ impl Sink for StagedDir {
     /// Links the previous build's page, rendered from the same inputs by
     /// this same waymark, while it is as that build left it.
     fn keep(&self, path: &Path, fingerprint: u64) -> bool {
-        let Some((dir, records)) = &self.previous else {
-            return false;
-        };
         let Some(key) = manifest::key(path) else { return false };
-        let inputs = self.inputs(fingerprint);
-        let Some(record) = records.get(&key).filter(|r| r.inputs == Some(inputs)) else {
+        let inputs = Some(self.inputs(fingerprint));
+        let Some((old, record)) = self.previous_file(&key, |r| r.inputs == inputs) else {
             return false;
         };
-        let old = dir.join(&key);
-        let intact = fs::symlink_metadata(&old)
-            .ok()
-            .filter(fs::Metadata::is_file)
-            .and_then(|meta| Written::of(record.hash, &meta))
-            .is_some_and(|now| {
-                Written {
-                    inputs: Some(inputs),
-                    ..now
-                } == *record
-            });
-        if !intact {
-            return false;
-        }
         match self.full_path(path) {
             Ok((full, key)) if fs::hard_link(&old, &full).is_ok() => {
-                self.record(key, *record);
+                self.record(key, record);
                 true
             }
             _ => false,
         }
     }
 
-    fn write_page(&self, path: &Path, bytes: &[u8], fingerprint: u64) -> io::Result<()> {
-        self.write_recorded(path, bytes, Some(self.inputs(fingerprint)))
+    fn write_page(&self, path: &Path, bytes: &[u8], fingerprint: Option<u64>) -> io::Result<()> {
+        self.write_recorded(path, bytes, fingerprint.map(|f| self.inputs(f)))
     }
 
     fn copy(&self, path: &Path, from: &Path) -> io::Result<()> {

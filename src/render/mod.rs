@@ -178,7 +178,7 @@ pub fn render_with(
 
     let t0 = std::time::Instant::now();
     let jobs = jobs(site);
-    let incremental = Reuse {
+    let incremental = Incremental {
         previous,
         global: Some(global_fingerprint),
     };
@@ -192,7 +192,7 @@ pub fn render_with(
     for result in results {
         match result {
             Ok(PageResult::Written(file, fingerprint)) => {
-                fingerprints.insert(file, fingerprint);
+                fingerprints.extend(fingerprint.map(|f| (file, f)));
             }
             Ok(PageResult::Unchanged(file, fingerprint)) => {
                 fingerprints.insert(file.clone(), fingerprint);
@@ -288,7 +288,8 @@ fn group_errors(errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
 
 /// What happened to one page.
 enum PageResult {
-    Written(PathBuf, u64),
+    /// Rendered, with its fingerprint when one was taken.
+    Written(PathBuf, Option<u64>),
     Unchanged(PathBuf, u64),
 }
 
@@ -298,7 +299,7 @@ fn render_page(
     theme: &Theme,
     job: Job,
     sink: &dyn Sink,
-    incremental: Reuse,
+    incremental: Incremental,
 ) -> Result<PageResult, Diagnostic> {
     let path = job_path(site, job);
     // The 404 page is served at any depth, so its links are absolute.
@@ -311,10 +312,8 @@ fn render_page(
     let data = page_data(&ctx, job);
     let template = job.template();
     let file = path.output_file();
-    let (fingerprint, keep) = incremental.check(sink, &file, theme.fingerprint(template), || {
-        data.fingerprint(&root, &meta)
-    });
-    if keep {
+    let fingerprint = incremental.fingerprint(sink, theme.fingerprint(template), || data.fingerprint(&root, &meta));
+    if let Some(fingerprint) = fingerprint.filter(|&f| incremental.keeps(sink, &file, f)) {
         return Ok(PageResult::Unchanged(file, fingerprint));
     }
     let context = data
@@ -333,40 +332,41 @@ fn render_page(
 /// preview's fingerprints of its last build, or a sink that keeps the
 /// previous build's files (`build`'s staging folder).
 #[derive(Clone, Copy)]
-pub(crate) struct Reuse<'a> {
+pub(crate) struct Incremental<'a> {
     previous: Option<&'a Fingerprints>,
     /// The fingerprint of what every page sees; `None`: not known, so
-    /// nothing is kept.
+    /// nothing is fingerprinted or kept.
     global: Option<u64>,
 }
 
-impl Reuse<'_> {
+impl Incremental<'_> {
     /// Renders everything (`waymark handouts` alone, which renders no pages).
-    pub(crate) fn never() -> Reuse<'static> {
-        Reuse {
+    pub(crate) fn never() -> Incremental<'static> {
+        Incremental {
             previous: None,
             global: None,
         }
     }
 
     /// The fingerprint of a page or handout (its `data`, its template and
-    /// what every page sees), and whether its previous version stays. The
-    /// fingerprint is taken only when something can use it.
-    pub(crate) fn check(self, sink: &dyn Sink, file: &Path, template: u64, data: impl FnOnce() -> u64) -> (u64, bool) {
-        let Some(global) = self.global.filter(|_| self.previous.is_some() || sink.keeps_pages()) else {
-            return (0, false);
-        };
+    /// what every page sees), taken only when something can use it.
+    pub(crate) fn fingerprint(self, sink: &dyn Sink, template: u64, data: impl FnOnce() -> u64) -> Option<u64> {
+        let global = self.global.filter(|_| self.previous.is_some() || sink.keeps_pages())?;
         use std::hash::Hasher;
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         hasher.write_u64(global);
         hasher.write_u64(template);
         hasher.write_u64(data());
-        let fingerprint = hasher.finish();
-        let keep = match self.previous {
+        Some(hasher.finish())
+    }
+
+    /// Whether the previous version of `file`, made from inputs with this
+    /// fingerprint, stays.
+    pub(crate) fn keeps(self, sink: &dyn Sink, file: &Path, fingerprint: u64) -> bool {
+        match self.previous {
             Some(previous) => previous.get(file) == Some(&fingerprint),
             None => sink.keep(file, fingerprint),
-        };
-        (fingerprint, keep)
+        }
     }
 }
 

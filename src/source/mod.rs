@@ -126,7 +126,7 @@ pub fn is_ignored_name(name: &str) -> bool {
 /// broken file still loads the rest, so one run can report everything.
 /// With `reuse` (the preview), files unchanged since the last load are
 /// taken from it instead of being read and parsed again.
-pub fn load(root: &Path, diags: &mut Diagnostics, reuse: Option<&mut Reuse>) -> Sources {
+pub fn load(root: &Path, diags: &mut Diagnostics, mut reuse: Option<&mut Reuse>) -> Sources {
     let mut sources = Sources {
         root: root.to_path_buf(),
         ..Sources::default()
@@ -170,16 +170,15 @@ pub fn load(root: &Path, diags: &mut Diagnostics, reuse: Option<&mut Reuse>) -> 
 
     // Read and parse in parallel; register files in walk order so ids and
     // messages are stable from run to run.
-    let mut reuse = reuse;
-    let keeping = reuse.is_some();
+    let kept = reuse.as_deref();
     let read: Vec<Read> = jobs
         .par_iter()
         .map(|(role, path, _)| match role {
             Role::Asset | Role::Misplaced => Read::Skipped,
             _ => {
-                let stamp = if keeping { reuse::Stamp::of(path) } else { None };
-                match &reuse {
-                    Some(reuse) if reuse.is_unchanged(path, stamp) => Read::Unchanged,
+                let stamp = kept.and_then(|_| reuse::Stamp::of(path));
+                match kept {
+                    Some(kept) if kept.is_unchanged(path, stamp) => Read::Unchanged,
                     _ => Read::Bytes(std::fs::read(path), stamp),
                 }
             }
