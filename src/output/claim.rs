@@ -215,7 +215,10 @@ fn clean_leftovers(target: &Path) {
             continue;
         };
         if is_staging {
-            if manifest.building_pid.is_some_and(|pid| !process_alive(pid)) {
+            // Still being written (the marker names the process), or
+            // finished but killed before it was moved in (the name does).
+            let named = name[staging.len()..].split('-').next().and_then(|pid| pid.parse().ok());
+            if manifest.building_pid.or(named).is_some_and(|pid| !process_alive(pid)) {
                 let _ = fs::remove_dir_all(&path);
             }
         } else if matches!(ownership(&path), Ownership::Ours(Some(_))) {

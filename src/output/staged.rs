@@ -35,7 +35,13 @@ impl StagedDir {
         let parent = parent_of(target);
         fs::create_dir_all(&parent)?;
         let staging = tempfile::Builder::new()
-            .prefix(&sibling_prefix(STAGING_PREFIX, target))
+            // The process in the name too: the marker stops naming it once
+            // the build is finished, just before it is moved in.
+            .prefix(&format!(
+                "{}{}-",
+                sibling_prefix(STAGING_PREFIX, target),
+                std::process::id()
+            ))
             .tempdir_in(&parent)?;
         Manifest {
             files: BTreeSet::new(),
@@ -245,16 +251,20 @@ fn remove_tree(dir: &Path) -> io::Result<()> {
             files.push(entry.into_path());
         }
     }
-    // The marker goes last: a deletion killed half way leaves a folder that
-    // still says it is waymark's, so the next build finishes the job.
+    // The marker goes last, just before the folder itself, after every other
+    // file and sub-folder: a deletion killed half way leaves either a folder
+    // that still says it is waymark's, so the next build finishes the job,
+    // or an empty one.
     let marker = dir.join(MARKER);
     files.retain(|file| *file != marker);
+    dirs.retain(|sub| sub != dir);
     files.par_iter().try_for_each(fs::remove_file)?;
+    dirs.iter().try_for_each(fs::remove_dir)?;
     match fs::remove_file(&marker) {
         Err(err) if err.kind() != io::ErrorKind::NotFound => return Err(err),
         _ => {}
     }
-    dirs.iter().try_for_each(fs::remove_dir)
+    fs::remove_dir(dir)
 }
 
 fn remove_empty_parents(output: &Path, file: &Path) {
