@@ -234,6 +234,10 @@
   }
 
   render();
-  // Another tab changed progress: show it here too.
-  window.addEventListener("storage", function (e) { if (e.key === KEY) { state = load(); render(); } });
+  // Another tab changed progress: show it here too. The preview (`waymark
+  // serve`) replaces a page in place and runs this again: the old page's
+  // listener goes with it.
+  var old = new AbortController();
+  document.addEventListener("waymark:swap", function () { old.abort(); }, { once: true });
+  window.addEventListener("storage", function (e) { if (e.key === KEY) { state = load(); render(); } }, { signal: old.signal });
 })();

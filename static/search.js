@@ -15,6 +15,10 @@
   var MAX_RESULTS = 12;
 
   box.hidden = false;
+  // The preview (`waymark serve`) replaces a page in place and runs this
+  // again: the old page's listeners on document go with it.
+  var old = new AbortController();
+  document.addEventListener("waymark:swap", function () { old.abort(); }, { once: true });
 
   function fold(text) {
     return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
@@ -140,7 +144,7 @@
   });
   document.addEventListener("click", function (event) {
     if (!box.contains(event.target)) close();
-  });
+  }, { signal: old.signal });
   // "/" focuses the search box, as on many documentation sites.
   document.addEventListener("keydown", function (event) {
     var tag = (event.target.tagName || "").toLowerCase();
@@ -148,5 +152,5 @@
       event.preventDefault();
       input.focus();
     }
-  });
+  }, { signal: old.signal });
 })();

@@ -160,9 +160,20 @@ fn live_reload_in_a_real_browser() {
     assert_eq!(report["initialTitle"], "Linear Algebra");
     assert_eq!(report["editedTitle"], "Linear Algebra (edited live)");
     assert_eq!(
-        report["crowdReloaded"], "7 of 7",
+        report["crowdReplaced"], "7 of 7",
         "many tabs on the edited page at once"
     );
+    assert_eq!(
+        report["replacedInPlace"], true,
+        "the edited page is replaced, not reloaded"
+    );
+    let scripts = serde_json::json!({"themeToggles": 1, "searchShown": true, "statusGroups": 1, "favicons": 1});
+    assert_eq!(report["scriptsBefore"], scripts);
+    assert_eq!(
+        report["scriptsAfter"], scripts,
+        "the theme's scripts run again, once each, on the replaced page"
+    );
+    assert_eq!(report["slashFocusesSearch"], true, "{report:#}");
     assert_eq!(report["otherTabKept"], true, "the home page does not show topic titles");
     let overlay = report["overlayText"].as_str().unwrap();
     assert!(

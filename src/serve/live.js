@@ -1,7 +1,8 @@
 // waymark live reload: injected by `waymark serve` only, never part of a
-// built site. After a rebuild, reloads tabs whose page changed, swaps
-// stylesheets in the others when CSS changed, and shows build errors in an
-// overlay until the next good build.
+// built site. After a rebuild, replaces the page in tabs whose page changed
+// (in place: no reload, the scroll position stays), swaps stylesheets in
+// the others when CSS changed, and shows build errors in an overlay until
+// the next good build.
 (function () {
   "use strict";
   if (window.__waymarkLive) return;
@@ -72,6 +73,64 @@
     });
   }
 
+  // What a page loads and runs from its <head>: when that differs, the
+  // page is reloaded rather than replaced.
+  function headSignature(doc) {
+    return Array.prototype.map.call(doc.head.querySelectorAll('script, style, link[rel="stylesheet"]'), function (el) {
+      var url = el.getAttribute("src") || el.getAttribute("href");
+      if (url === null) return el.tagName + " " + el.textContent;
+      // Stylesheets swapped after a CSS change carry a marker in their URL.
+      url = new URL(url, location.href);
+      url.searchParams.delete("waymark-reload");
+      return el.tagName + " " + url.href;
+    }).join("\n");
+  }
+
+  // A script moved in from another document does not run: a copy does.
+  function rerun(old) {
+    var fresh = document.createElement("script");
+    Array.prototype.forEach.call(old.attributes, function (a) { fresh.setAttribute(a.name, a.value); });
+    fresh.textContent = old.textContent;
+    old.replaceWith(fresh);
+  }
+
+  // Replaces the page with its new version in place. Faster than a reload
+  // (nothing but the page is fetched again) and keeps the scroll position.
+  // Scripts run again after `waymark:swap`, on which the theme's scripts
+  // drop their listeners on document and window.
+  var replacing = 0;
+  function replacePage() {
+    var mine = ++replacing;
+    fetch(location.href, { cache: "no-store" }).then(function (response) {
+      if (!response.ok) throw new Error(String(response.status));
+      return response.text();
+    }).then(function (html) {
+      if (mine !== replacing) return; // a newer version is on its way
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      if (headSignature(doc) !== headSignature(document)) { location.reload(); return; }
+      // The rest of the head (title, meta, icon…) is replaced when it differs.
+      var keep = 'script, style, link[rel="stylesheet"]';
+      var others = function (d) {
+        return Array.prototype.filter.call(d.head.children, function (el) { return !el.matches(keep); });
+      };
+      var markup = function (els) { return els.map(function (el) { return el.outerHTML; }).join(""); };
+      if (markup(others(doc)) !== markup(others(document))) {
+        others(document).forEach(function (el) { el.remove(); });
+        others(doc).forEach(function (el) { document.head.appendChild(document.importNode(el, true)); });
+      }
+      document.documentElement.lang = doc.documentElement.lang;
+      document.dispatchEvent(new CustomEvent("waymark:swap"));
+      document.body.replaceWith(document.importNode(doc.body, true));
+      Array.prototype.forEach.call(document.querySelectorAll("script"), function (el) {
+        var type = el.getAttribute("type");
+        if (type && !/^(text|application)\/javascript$|^module$/i.test(type)) return; // data, not code
+        if (el.src.indexOf("/__waymark/") >= 0) return; // this script: it keeps running
+        if (el.parentNode === document.head && !el.src) return; // set up the document, which stays
+        rerun(el);
+      });
+    }).catch(function () { location.reload(); });
+  }
+
   function receive(data) {
     if (data.event === "hello") {
       // A new build id on (re)connect: the page is older than the site.
@@ -81,8 +140,11 @@
     } else if (data.event === "reload") {
       build = data.build;
       hideOverlay();
-      if (!data.pages || page === null || data.pages.indexOf(page) >= 0) location.reload();
-      else if (data.css) swapStylesheets();
+      if (!data.pages || page === null) location.reload();
+      else if (data.pages.indexOf(page) >= 0) {
+        replacePage();
+        if (data.css) swapStylesheets();
+      } else if (data.css) swapStylesheets();
     } else if (data.event === "ok") {
       build = data.build;
       hideOverlay();

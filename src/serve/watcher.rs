@@ -63,7 +63,7 @@ pub struct SiteWatcher {
 /// a file within a few milliseconds (in place, or a temporary file renamed
 /// over it); every millisecond here is added to each edit's way to the
 /// browser.
-const DEBOUNCE: Duration = Duration::from_millis(40);
+const DEBOUNCE: Duration = Duration::from_millis(20);
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
 
 impl SiteWatcher {

@@ -38,28 +38,48 @@ try {
   for (const tab of crowd) {
     await tab.goto(base + pagePath, { waitUntil: "load" });
     await tab.waitForFunction(() => window.__waymarkLive === true);
-    await tab.evaluate(() => { window.__marker = 1; });
+    // On the window: gone if the tab reloads. On the body: gone if the page is replaced.
+    await tab.evaluate(() => { window.__marker = 1; document.body.__marker = 1; });
   }
   await page.waitForFunction(() => window.__waymarkLive === true);
+  // The tab the author looks at (background tabs draw no frames).
+  await page.bringToFront();
   const h1 = () => page.$eval("h1", (e) => e.textContent);
   out.initialTitle = await h1();
 
-  // 1. A title edit shows up without a manual reload, in every open tab.
-  await other.evaluate(() => { window.__marker = 1; });
+  // 1. A title edit shows up without a manual reload, in every open tab,
+  // by replacing the page in place.
+  await other.evaluate(() => { window.__marker = 1; document.body.__marker = 1; });
+  await page.evaluate(() => { window.__marker = 1; });
+  const scripts = () => page.evaluate(() => ({
+    themeToggles: document.querySelectorAll(".theme-toggle").length,
+    searchShown: !document.querySelector("[data-search]").hidden,
+    statusGroups: document.querySelectorAll(".status-group").length,
+    favicons: document.querySelectorAll('link[rel="icon"]').length,
+  }));
+  out.scriptsBefore = await scripts();
   const live = oldTitle + " (edited live)";
   await timed("edit", () => fs.writeFileSync(phase, original.replace(`title: ${oldTitle}`, `title: ${live}`)),
     (timeout) => page.waitForFunction((t) => document.querySelector("h1")?.textContent === t, live, { timeout }));
   out.editedTitle = await h1();
-  let reloaded = 0;
+  out.replacedInPlace = await page.evaluate(() => window.__marker === 1);
+  // The theme's scripts ran again on the new page, once each.
+  await page.waitForFunction(() => document.querySelectorAll(".status-group").length > 0, null, { timeout: 10000 });
+  out.scriptsAfter = await scripts();
+  // "/" focuses the new page's search box: the old page's listener is gone, the new one works.
+  await page.keyboard.press("/");
+  out.slashFocusesSearch = await page.evaluate(() => document.activeElement === document.querySelector("[data-search] input"));
+  await page.keyboard.press("Escape");
+  let replaced = 0;
   for (const tab of crowd) {
-    if (await tab.waitForFunction(() => window.__marker === undefined, null, { timeout: 10000 }).then(() => true, () => false)) {
-      reloaded += 1;
-    }
+    const shown = await tab.waitForFunction((t) => document.querySelector("h1")?.textContent === t, live, { timeout: 10000 })
+      .then(() => true, () => false);
+    if (shown && await tab.evaluate(() => window.__marker === 1 && document.body.__marker === undefined)) replaced += 1;
     await tab.close();
   }
-  out.crowdReloaded = `${reloaded} of ${crowd.length}`;
-  // By the time the crowd has reloaded, the other tab would have too, had it been told to.
-  out.otherTabKept = await other.evaluate(() => window.__marker === 1);
+  out.crowdReplaced = `${replaced} of ${crowd.length}`;
+  // By the time the crowd has its new page, the other tab would have too, had it been told to.
+  out.otherTabKept = await other.evaluate(() => window.__marker === 1 && document.body.__marker === 1);
 
   // 2. Invalid YAML: an overlay names the file and line; the old page stays served.
   const broken = original.replace(`title: ${oldTitle}`, `title: ${live}`) + "\nthis is: [not valid yaml\n";
