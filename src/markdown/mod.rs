@@ -62,6 +62,8 @@ pub struct Problem {
 pub struct Parsed {
     html: Arc<str>,
     code: Arc<[highlight::Packed]>,
+    /// A hash of `html` and `code`, taken once when parsed.
+    content_digest: u64,
     pub links: Vec<RawLink>,
     pub headings: Vec<Heading>,
     pub words: usize,
@@ -87,6 +89,8 @@ pub struct Markdown {
     /// Highlighted code blocks, in the HTML as placeholders until rendered.
     code: Arc<[highlight::Packed]>,
     links: Vec<LinkTarget>,
+    /// A hash of the HTML, code and links: all but the root of [`Markdown::html_for`].
+    digest: u64,
     pub headings: Vec<Heading>,
     pub words: usize,
     pub excerpt: String,
@@ -104,9 +108,18 @@ impl Parsed {
     /// Attaches the resolved targets, one per entry of [`Parsed::links`], in order.
     pub fn resolve(self, links: Vec<LinkTarget>) -> Markdown {
         debug_assert_eq!(links.len(), self.links.len());
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        hasher.update(&self.content_digest.to_le_bytes());
+        for link in &links {
+            hasher.update(&[0]);
+            hasher.update(link.href.as_bytes());
+            hasher.update(&[0]);
+            hasher.update(link.title.as_bytes());
+        }
         Markdown {
             html: self.html,
             code: self.code,
+            digest: hasher.digest(),
             links,
             headings: self.headings,
             words: self.words,
@@ -120,19 +133,8 @@ impl Markdown {
     /// without making it: the preview compares pages by such digests.
     pub fn digest(&self, root: &str) -> u64 {
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-        hasher.update(self.html.as_bytes());
-        hasher.update(&[0]);
+        hasher.update(&self.digest.to_le_bytes());
         hasher.update(root.as_bytes());
-        for link in &self.links {
-            hasher.update(&[0]);
-            hasher.update(link.href.as_bytes());
-            hasher.update(&[0]);
-            hasher.update(link.title.as_bytes());
-        }
-        for code in self.code.iter() {
-            hasher.update(&[1]);
-            code.feed(&mut hasher);
-        }
         hasher.digest()
     }
 
@@ -349,7 +351,14 @@ pub fn parse(text: &str, opts: &ParseOptions) -> Parsed {
             *range = original(range.start)..original(range.end);
         }
     }
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(&(html.len() as u64).to_le_bytes());
+    hasher.update(html.as_bytes());
+    for code in &state.code {
+        code.feed(&mut hasher);
+    }
     Parsed {
+        content_digest: hasher.digest(),
         html: html.into(),
         code: state.code.into(),
         links: state.links,

@@ -308,6 +308,11 @@ impl Date {
 impl Serialize for Date {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
+        // A binary serializer is a fingerprint: the instant says it all,
+        // without formatting three strings.
+        if !s.is_human_readable() {
+            return (self.0.unix_timestamp_nanos(), self.0.offset().whole_seconds()).serialize(s);
+        }
         let mut map = s.serialize_map(Some(3))?;
         map.serialize_entry("iso", &self.iso_date())?;
         map.serialize_entry("rfc3339", &self.rfc3339())?;

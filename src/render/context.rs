@@ -200,24 +200,13 @@ pub struct Html<'a> {
     root: &'a str,
 }
 
-thread_local! {
-    static FINGERPRINTING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Runs `f` with every [`Html`] serialized as its digest.
-pub fn fingerprinting<T>(f: impl FnOnce() -> T) -> T {
-    FINGERPRINTING.with(|flag| flag.set(true));
-    let result = f();
-    FINGERPRINTING.with(|flag| flag.set(false));
-    result
-}
-
 impl Serialize for Html<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if FINGERPRINTING.with(std::cell::Cell::get) {
-            serializer.serialize_u64(self.md.digest(self.root))
-        } else {
+        // Only fingerprints use a binary serializer.
+        if serializer.is_human_readable() {
             serializer.serialize_str(&self.md.html_for(self.root))
+        } else {
+            serializer.serialize_u64(self.md.digest(self.root))
         }
     }
 }

@@ -764,7 +764,7 @@ mod erased {
                 page: meta,
                 data: self,
             };
-            super::context::fingerprinting(|| hash_of(&full))
+            hash_of(&full)
         }
     }
 
@@ -772,17 +772,18 @@ mod erased {
         static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
 
-    /// A fingerprint of any serializable value: serialized into a reused
-    /// buffer, then hashed at once with xxh3 (feeding serde_json's many
-    /// small writes to a streaming hasher cost twice as much; SipHash, the
-    /// standard hasher, was a fifth of a preview rebuild).
+    /// A fingerprint of any serializable value: serialized as CBOR (binary,
+    /// so strings are copied, not escaped as in JSON, and values that know
+    /// it serialize a digest: Markdown, dates) into a reused buffer, then
+    /// hashed at once with xxh3. CBOR says which map key goes with which
+    /// value, so different values never serialize alike.
     pub fn hash_of<T: Serialize>(value: &T) -> u64 {
         BUFFER.with(|buffer| {
             let mut buffer = buffer.borrow_mut();
             buffer.clear();
             // Writing into memory cannot fail; a context that cannot be
             // serialized fails later, when rendering, with a proper message.
-            let _ = serde_json::to_writer(&mut *buffer, value);
+            let _ = ciborium::into_writer(value, &mut *buffer);
             xxhash_rust::xxh3::xxh3_64(&buffer)
         })
     }
@@ -790,5 +791,5 @@ mod erased {
 
 /// A hash of a handout's data, with every Markdown text as its digest.
 pub(crate) fn data_fingerprint<T: Serialize>(data: &T) -> u64 {
-    context::fingerprinting(|| erased::hash_of(data))
+    erased::hash_of(data)
 }

@@ -87,6 +87,7 @@ impl Packed {
     }
 
     pub fn feed(&self, hasher: &mut xxhash_rust::xxh3::Xxh3) {
+        hasher.update(&(self.0.len() as u64).to_le_bytes());
         hasher.update(&self.0);
     }
 
