@@ -114,12 +114,62 @@ fn clip(text: &str) -> String {
     clip_to(text, TEXT_CHARS)
 }
 
+/// `text` with its white space collapsed, cut to at most `max` characters
+/// at a space, with "…" when cut.
 fn clip_to(text: &str, max: usize) -> String {
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.chars().count() <= max {
-        return text;
+    // Collapse only as far as needed: one character past `max` tells that
+    // the text is cut (entries are made for every page on every rebuild).
+    let mut collapsed = String::with_capacity(text.len().min(4 * max + 8));
+    let mut chars = 0;
+    for word in text.split_whitespace() {
+        if !collapsed.is_empty() {
+            collapsed.push(' ');
+            chars += 1;
+        }
+        collapsed.push_str(word);
+        chars += word.chars().count();
+        if chars > max {
+            break;
+        }
     }
-    let cut: String = text.chars().take(max).collect();
-    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    if chars <= max {
+        return collapsed;
+    }
+    let end = collapsed.char_indices().nth(max).map_or(collapsed.len(), |(at, _)| at);
+    let cut = &collapsed[..end];
+    let cut = cut.rsplit_once(' ').map_or(cut, |(head, _)| head);
     format!("{cut}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip_to;
+    use proptest::prelude::*;
+
+    /// The plain definition: collapse all white space, then cut.
+    fn reference(text: &str, max: usize) -> String {
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.chars().count() <= max {
+            return text;
+        }
+        let cut: String = text.chars().take(max).collect();
+        let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+        format!("{cut}…")
+    }
+
+    #[test]
+    fn cuts_at_a_space_and_marks_the_cut() {
+        assert_eq!(clip_to("  one  two\nthree ", 20), "one two three");
+        assert_eq!(clip_to("one two three", 9), "one two…");
+        assert_eq!(clip_to("one two three", 7), "one…");
+        assert_eq!(clip_to("éééé ééé", 6), "éééé…");
+        assert_eq!(clip_to("unbroken", 4), "unbr…");
+    }
+
+    proptest! {
+        #[test]
+        fn same_as_collapsing_everything_first(text in "[a-zé \\t\\n]{0,40}", max in 0usize..30) {
+            prop_assert_eq!(clip_to(&text, max), reference(&text, max));
+        }
+    }
 }
