@@ -1,7 +1,6 @@
 //! The resolved site: an immutable, typed picture of everything a build
 //! publishes. Rendering only reads it, so pages render in parallel freely.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -198,9 +197,9 @@ pub enum NodeId {
 #[derive(Debug, Default)]
 pub struct Graph {
     /// Target → the nodes whose text links to it, deduplicated, in site order.
-    pub referenced_by: HashMap<NodeId, Vec<NodeId>>,
+    pub referenced_by: rustc_hash::FxHashMap<NodeId, Vec<NodeId>>,
     /// Target → the phases or topics that list it in `requires`.
-    pub required_by: HashMap<NodeId, Vec<NodeId>>,
+    pub required_by: rustc_hash::FxHashMap<NodeId, Vec<NodeId>>,
 }
 
 impl Site {

@@ -8,7 +8,7 @@ mod locate;
 mod refs;
 mod requires;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use rayon::prelude::*;
 
@@ -63,7 +63,7 @@ pub fn resolve(
         inputs: Vec::new(),
         allow_html: true,
         pending_requires: Vec::new(),
-        refused_topics: HashSet::new(),
+        refused_topics: Default::default(),
     };
     let config = builder.config(sources.config.as_ref()?, opts);
     builder.allow_html = config.allow_html;
@@ -172,7 +172,7 @@ struct Builder<'s> {
     allow_html: bool,
     pending_requires: Vec<PendingRequires>,
     /// `roadmap/id` of topics refused for their id, already reported.
-    refused_topics: HashSet<String>,
+    refused_topics: rustc_hash::FxHashSet<String>,
 }
 
 impl<'s> Builder<'s> {
