@@ -40,6 +40,8 @@ pub struct RawLink {
     pub is_reference: bool,
     /// Where the link is in the text (bytes), for error messages.
     pub range: Range<usize>,
+    /// Whether the text shows the target's title (an `@` link without text).
+    pub shows_title: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -110,11 +112,15 @@ impl Parsed {
         debug_assert_eq!(links.len(), self.links.len());
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         hasher.update(&self.content_digest.to_le_bytes());
-        for link in &links {
-            hasher.update(&[0]);
+        // A title the text does not show changes nothing: renaming a topic
+        // must not re-render every page that links to it with its own words.
+        for (link, raw) in links.iter().zip(&self.links) {
+            hasher.update(&(link.href.len() as u64).to_le_bytes());
             hasher.update(link.href.as_bytes());
-            hasher.update(&[0]);
-            hasher.update(link.title.as_bytes());
+            if raw.shows_title {
+                hasher.update(&(link.title.len() as u64).to_le_bytes());
+                hasher.update(link.title.as_bytes());
+            }
         }
         Markdown {
             html: self.html,
@@ -492,6 +498,7 @@ impl State<'_> {
             // An `@` link with no text gets the target's title.
             if let Some(index) = self.awaiting_text.take() {
                 if matches!(event, Event::End(TagEnd::Link)) {
+                    self.links[index].shows_title = true;
                     out.push(Event::Html(format!("{PLACEHOLDER}{TITLE}{index}{PLACEHOLDER}").into()));
                 }
             }
@@ -644,6 +651,7 @@ impl State<'_> {
             dest,
             is_reference,
             range: start..start + needle.len(),
+            shows_title: false,
         });
         self.links.len() - 1
     }

@@ -435,6 +435,38 @@ mod tests {
     }
 
     #[test]
+    fn a_topic_rename_renders_again_only_pages_whose_links_show_its_title() {
+        let dir = site();
+        // `one` shows topic a's title (a link without text); `two` links to a in its own words.
+        write(
+            dir.path(),
+            "content/articles/two.md",
+            "---\ntitle: Two\ndate: 2025-01-02\n---\nSee [the first topic](@topic:a).\n",
+        );
+        let mut session = Session::new(dir.path(), Options::default(), true);
+        session.rebuild();
+        let fingerprint = |session: &Session, page: &str| session.fingerprints[Path::new(page)];
+        let (one, two) = (
+            fingerprint(&session, "articles/one/index.html"),
+            fingerprint(&session, "articles/two/index.html"),
+        );
+        write(
+            dir.path(),
+            "content/roadmaps/r/phases/01-p.yaml",
+            "title: P\ntopics:\n  - id: a\n    title: A renamed\n  - id: b\n    title: B\n",
+        );
+        let files = changed(&session.rebuild());
+        assert!(files.contains(&"articles/one/index.html".to_owned()), "{files:?}");
+        assert_ne!(fingerprint(&session, "articles/one/index.html"), one);
+        assert_eq!(
+            fingerprint(&session, "articles/two/index.html"),
+            two,
+            "not rendered again"
+        );
+        assert_eq!(bytes_of(&session), fresh(dir.path()));
+    }
+
+    #[test]
     fn a_phase_edit_rewrites_its_handout_and_the_booklet_only() {
         let dir = site();
         write(
