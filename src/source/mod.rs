@@ -170,6 +170,9 @@ pub fn load(root: &Path, diags: &mut Diagnostics, mut reuse: Option<&mut Reuse>)
 
     // Read and parse in parallel; register files in walk order so ids and
     // messages are stable from run to run.
+    if let Some(reuse) = reuse.as_deref_mut() {
+        reuse.begin();
+    }
     let kept = reuse.as_deref();
     let read: Vec<Read> = jobs
         .par_iter()
@@ -184,10 +187,10 @@ pub fn load(root: &Path, diags: &mut Diagnostics, mut reuse: Option<&mut Reuse>)
             }
         })
         .collect();
-    let mut old = reuse.as_deref_mut().map(Reuse::take).unwrap_or_default();
     let mut texts = Vec::new();
+    let mut reused = Vec::new();
     for ((role, path, relative), read) in jobs.iter().zip(read) {
-        let display = Path::new("content").join(relative);
+        let display = || Path::new("content").join(relative);
         match role {
             Role::Asset => sources.assets.push(CopiedFile {
                 source: path.clone(),
@@ -195,16 +198,18 @@ pub fn load(root: &Path, diags: &mut Diagnostics, mut reuse: Option<&mut Reuse>)
             }),
             Role::Misplaced => diags.push(
                 Diagnostic::warning("this file is ignored: waymark reads Markdown and YAML only where the site layout puts them")
-                    .with_path(display)
+                    .with_path(display())
                     .with_hint("roadmaps go in content/roadmaps/<roadmap>/, phases in its phases/ folder, articles in content/articles/, pages in content/pages/"),
             ),
             _ => match read {
                 Read::Unchanged => {
-                    let file = sources.map.add_shared(std::sync::Arc::clone(old[path].file()));
+                    let kept = reuse.as_deref_mut().and_then(|r| r.reuse(path)).expect("an unchanged file is kept");
+                    let file = sources.map.add_shared(std::sync::Arc::clone(kept.file()));
+                    reused.push(kept.parsed(file));
                     texts.push((role.clone(), file, path, None));
                 }
                 Read::Bytes(bytes, stamp) => {
-                    if let Some(file) = register(bytes, path, display, &mut sources.map, diags) {
+                    if let Some(file) = register(bytes, path, display(), &mut sources.map, diags) {
                         texts.push((role.clone(), file, path, Some(stamp)));
                     }
                 }
@@ -212,26 +217,25 @@ pub fn load(root: &Path, diags: &mut Diagnostics, mut reuse: Option<&mut Reuse>)
             },
         }
     }
-    let parsed: Vec<Parsed> = texts
+    let mut fresh: Vec<Option<Parsed>> = texts
         .par_iter()
-        .map(|(role, file, path, read)| match read {
-            None => old[*path].parsed(*file),
-            Some(_) => parse_file(role, *file, &sources.map),
-        })
+        .map(|(role, file, _, read)| read.map(|_| parse_file(role, *file, &sources.map)))
         .collect();
     if let Some(reuse) = reuse {
-        let mut kept = std::collections::HashMap::with_capacity(texts.len());
-        for ((_, file, path, read), parsed) in texts.iter().zip(&parsed) {
-            let entry = match read {
-                None => old.remove(*path),
-                Some(stamp) => reuse::Kept::new(*stamp, sources.map.shared(*file), parsed),
-            };
-            if let Some(entry) = entry {
-                kept.insert((*path).clone(), entry);
-            }
-        }
-        reuse.replace(kept);
+        reuse.update(texts.iter().zip(&fresh).filter_map(|((_, file, path, read), parsed)| {
+            let (stamp, parsed) = (read.as_ref()?, parsed.as_ref()?);
+            Some((
+                path.as_path(),
+                reuse::Kept::new(*stamp, sources.map.shared(*file), parsed),
+            ))
+        }));
     }
+    // In walk order: each file's fresh parse, or its kept one.
+    let mut reused = reused.into_iter();
+    let parsed: Vec<Parsed> = fresh
+        .iter_mut()
+        .map(|parsed| parsed.take().or_else(|| reused.next()).expect("one parse per file"))
+        .collect();
 
     for ((role, ..), parsed) in texts.into_iter().zip(parsed) {
         diags.extend(parsed.diagnostics);
