@@ -2,7 +2,10 @@
 //! catalog, copied files, and the check that no two things share a URL.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use rustc_hash::FxHashMap;
 
 use super::locate::Origin;
 use crate::diag::{Diagnostic, FileId, Span};
@@ -169,14 +172,17 @@ pub const GENERATED_FILES: &[&str] = &[
 /// Two things that would be written to the same file are an error naming both.
 pub fn check_collisions(site: &Site, sources: &Sources, diags: &mut Vec<Diagnostic>) {
     let map = &sources.map;
-    let mut owners: HashMap<PathBuf, Owner> = HashMap::new();
+    // Keyed by the path's bytes, and each owner described only when
+    // reported: this runs on every preview rebuild, for every page.
+    let mut owners: FxHashMap<OsString, Owner> = FxHashMap::default();
     let mut claim = |file: PathBuf, owner: Owner, diags: &mut Vec<Diagnostic>| {
+        let file = file.into_os_string();
         if let Some(first) = owners.get(&file) {
             let mut diagnostic = Diagnostic::error(format!(
                 "{} and {} would both be written to /{}",
-                owner.who,
-                first.who,
-                file.display()
+                owner.who.describe(site, sources),
+                first.who.describe(site, sources),
+                Path::new(&file).display()
             ));
             match owner.at.map(|at| at.locate(sources)) {
                 Some(Located::Span(span)) => diagnostic = diagnostic.with_span(span),
@@ -203,17 +209,13 @@ pub fn check_collisions(site: &Site, sources: &Sources, diags: &mut Vec<Diagnost
         );
     }
     for node in site.nodes() {
-        let file = site.source(node);
-        let who = format!(
-            "{} `{}` ({})",
-            site.kind(node),
-            site.title(node),
-            map.get(file).path.display()
-        );
         // A page's file name makes its URL, so the place is the file's start.
         claim(
             site.path(node).output_file(),
-            Owner::new(who, Some(Place::Start(file))),
+            Owner {
+                who: Who::Node(node),
+                at: Some(Place::Start(site.source(node))),
+            },
             diags,
         );
     }
@@ -244,22 +246,44 @@ pub fn check_collisions(site: &Site, sources: &Sources, diags: &mut Vec<Diagnost
     // The built-in theme's files, unless the site's static/ replaces them.
     for (name, _) in crate::render::builtin_static() {
         owners
-            .entry(PathBuf::from(&name))
+            .entry(OsString::from(&name))
             .or_insert_with(|| Owner::new(format!("the built-in theme's {name}"), None));
     }
-    let owners: HashMap<PathBuf, String> = owners.into_iter().map(|(file, owner)| (file, owner.who)).collect();
-    check_file_folder_clashes(&owners, diags);
+    check_file_folder_clashes(&owners, site, sources, diags);
 }
 
 /// What claims an output file, and where in the sources it comes from.
 struct Owner {
-    who: String,
+    who: Who,
     at: Option<Place>,
 }
 
 impl Owner {
     fn new(who: String, at: Option<Place>) -> Self {
-        Owner { who, at }
+        Owner {
+            who: Who::Text(who),
+            at,
+        }
+    }
+}
+
+/// Who claims an output file, for messages.
+enum Who {
+    Node(NodeId),
+    Text(String),
+}
+
+impl Who {
+    fn describe(&self, site: &Site, sources: &Sources) -> String {
+        match self {
+            Who::Node(node) => format!(
+                "{} `{}` ({})",
+                site.kind(*node),
+                site.title(*node),
+                sources.map.get(site.source(*node)).path.display()
+            ),
+            Who::Text(text) => text.clone(),
+        }
     }
 }
 
@@ -301,12 +325,18 @@ impl Place {
 
 /// A file written where another file needs a folder: `404.html` and
 /// `static/404.html/a.txt` cannot both exist.
-fn check_file_folder_clashes(owners: &HashMap<PathBuf, String>, diags: &mut Vec<Diagnostic>) {
-    let mut clashes: Vec<(&PathBuf, &PathBuf)> = Vec::new();
+fn check_file_folder_clashes(
+    owners: &FxHashMap<OsString, Owner>,
+    site: &Site,
+    sources: &Sources,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut clashes: Vec<(&Path, &Path)> = Vec::new();
     for file in owners.keys() {
+        let file = Path::new(file);
         for folder in file.ancestors().skip(1) {
-            if let Some((folder, _)) = owners.get_key_value(folder) {
-                clashes.push((file, folder));
+            if let Some((folder, _)) = owners.get_key_value(folder.as_os_str()) {
+                clashes.push((file, Path::new(folder)));
             }
         }
     }
@@ -315,9 +345,9 @@ fn check_file_folder_clashes(owners: &HashMap<PathBuf, String>, diags: &mut Vec<
         diags.push(
             Diagnostic::error(format!(
                 "{} needs /{} to be a folder, but {} is written there as a file",
-                owners[file],
+                owners[file.as_os_str()].who.describe(site, sources),
                 folder.display(),
-                owners[folder]
+                owners[folder.as_os_str()].who.describe(site, sources)
             ))
             .with_hint("rename or move one of them"),
         );
