@@ -11,6 +11,14 @@ use crate::model::{Cost, Duration, Hours, NodeId, ResourceKind, Site, SitePath};
 
 /// `(relative path, contents)` of every data file.
 pub fn files(site: &Site, theme: &Theme, errors: &mut Vec<Diagnostic>) -> Vec<(String, Vec<u8>)> {
+    // The search index is made beside the templated files: each is one
+    // thread's work, and the preview makes them all on every edit.
+    let (mut out, search_index) = rayon::join(|| templated(site, theme, errors), || super::search::index(site));
+    out.push(("search-index.json".to_owned(), search_index));
+    out
+}
+
+fn templated(site: &Site, theme: &Theme, errors: &mut Vec<Diagnostic>) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let base = &site.config.base_url;
     let mut render =
@@ -37,7 +45,6 @@ pub fn files(site: &Site, theme: &Theme, errors: &mut Vec<Diagnostic>) -> Vec<(S
         let json = serde_json::to_vec_pretty(&roadmap_json(site, r)).expect("plain data serializes");
         out.push((format!("{}roadmap.json", roadmap.path.as_str()), json));
     }
-    out.push(("search-index.json".to_owned(), super::search::index(site)));
     out
 }
 

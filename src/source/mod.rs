@@ -187,8 +187,8 @@ pub fn load(root: &Path, diags: &mut Diagnostics, mut reuse: Option<&mut Reuse>)
             }
         })
         .collect();
-    let mut texts = Vec::new();
-    let mut reused = Vec::new();
+    let mut texts = Vec::with_capacity(jobs.len());
+    let mut reused = Vec::with_capacity(jobs.len());
     for ((role, path, relative), read) in jobs.iter().zip(read) {
         let display = || Path::new("content").join(relative);
         match role {
