@@ -108,7 +108,7 @@ const PLAIN_LANGUAGES: &[&str] = &["text", "txt", "plain", "plaintext", "none", 
 
 impl Parsed {
     /// Attaches the resolved targets, one per entry of [`Parsed::links`], in order.
-    pub fn resolve(self, links: Vec<LinkTarget>) -> Markdown {
+    pub fn resolve(&self, links: Vec<LinkTarget>) -> Markdown {
         debug_assert_eq!(links.len(), self.links.len());
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         hasher.update(&self.content_digest.to_le_bytes());
@@ -123,13 +123,13 @@ impl Parsed {
             }
         }
         Markdown {
-            html: self.html,
-            code: self.code,
+            html: Arc::clone(&self.html),
+            code: Arc::clone(&self.code),
             digest: hasher.digest(),
             links,
-            headings: self.headings,
+            headings: self.headings.clone(),
             words: self.words,
-            excerpt: self.excerpt,
+            excerpt: self.excerpt.clone(),
         }
     }
 }
@@ -221,7 +221,7 @@ impl Cache {
 
     /// Parses `texts` in parallel, taking unchanged ones from the cache, and
     /// keeps exactly these texts for next time.
-    pub fn parse_all(&mut self, texts: &[(&str, ParseOptions)]) -> Vec<Parsed> {
+    pub fn parse_all(&mut self, texts: &[(&str, ParseOptions)]) -> Vec<Arc<Parsed>> {
         use rayon::prelude::*;
         let results: Vec<(u64, Arc<Parsed>)> = texts
             .par_iter()
@@ -235,10 +235,7 @@ impl Cache {
             })
             .collect();
         self.entries = results.iter().map(|(k, p)| (*k, p.clone())).collect();
-        results
-            .into_iter()
-            .map(|(_, parsed)| Arc::unwrap_or_clone(parsed))
-            .collect()
+        results.into_iter().map(|(_, parsed)| parsed).collect()
     }
 }
 

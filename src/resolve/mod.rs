@@ -89,7 +89,7 @@ pub fn resolve(
         Some(cache) => cache.parse_all(&texts),
         None => texts
             .par_iter()
-            .map(|(text, opts)| markdown::parse(text, opts))
+            .map(|(text, opts)| std::sync::Arc::new(markdown::parse(text, opts)))
             .collect(),
     };
     for (input, parsed) in builder.inputs.iter().zip(&parsed) {

@@ -6,6 +6,8 @@
 // tenth of resolving on every preview rebuild.
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use std::sync::Arc;
+
 use rayon::prelude::*;
 
 use super::{MdInput, Options};
@@ -95,7 +97,7 @@ pub struct RefError {
 const KINDS: [&str; 5] = ["roadmap", "phase", "topic", "article", "page"];
 
 impl<'a> Index<'a> {
-    pub fn new(site: &'a Site, sources: &Sources, parsed: &[Parsed], inputs: &[MdInput]) -> Index<'a> {
+    pub fn new(site: &'a Site, sources: &Sources, parsed: &[Arc<Parsed>], inputs: &[MdInput]) -> Index<'a> {
         let mut index = Index {
             site,
             roadmaps: HashMap::default(),
@@ -396,7 +398,7 @@ impl<'a> Index<'a> {
 /// The ids each page will carry, with the text of what they name: headings
 /// of the texts shown on it, and the sections the built-in templates make.
 /// (A template that drops a section is caught by the link check of `check`.)
-fn anchors(site: &Site, parsed: &[Parsed], inputs: &[MdInput]) -> HashMap<NodeId, HashMap<String, String>> {
+fn anchors(site: &Site, parsed: &[Arc<Parsed>], inputs: &[MdInput]) -> HashMap<NodeId, HashMap<String, String>> {
     let mut anchors: HashMap<NodeId, HashMap<String, String>> = HashMap::default();
     let add_headings =
         |node: NodeId, md: Option<crate::model::MdId>, anchors: &mut HashMap<NodeId, HashMap<String, String>>| {
@@ -482,7 +484,7 @@ fn anchors(site: &Site, parsed: &[Parsed], inputs: &[MdInput]) -> HashMap<NodeId
 pub fn resolve_all(
     site: &Site,
     inputs: &[MdInput],
-    parsed: Vec<Parsed>,
+    parsed: Vec<Arc<Parsed>>,
     scope: &Scope,
     sources: &Sources,
     diags: &mut Vec<Diagnostic>,
