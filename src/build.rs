@@ -141,6 +141,8 @@ pub struct BuildOptions {
     /// Write into a folder that holds files waymark did not write.
     pub force: bool,
     pub resolve: Options,
+    /// Keep the replaced output in the cache folder for the next build.
+    pub use_cache: bool,
 }
 
 /// `waymark build`: the whole site into a staging folder, swapped in only
@@ -148,7 +150,13 @@ pub struct BuildOptions {
 pub fn build(opts: &BuildOptions) -> Result<Report, UsageError> {
     let started = Instant::now();
     require_site(&opts.root)?;
-    let out_dir = output::claim(&opts.root, &opts.output, opts.force).map_err(|refusal| UsageError(refusal.0))?;
+    let mut out_dir = output::claim(&opts.root, &opts.output, opts.force).map_err(|refusal| UsageError(refusal.0))?;
+    if opts.use_cache {
+        // Without a cache folder, the replaced output is deleted as usual.
+        if let Ok(cache) = crate::cache_dir::create(&opts.root) {
+            out_dir = out_dir.recycling_in(&cache);
+        }
+    }
     let mut loaded = load(&opts.root, &opts.resolve, None);
     if loaded.diagnostics.has_errors() {
         return Ok(finish(loaded, None, started));

@@ -213,6 +213,7 @@ fn run(cli: Cli, color: bool) -> ExitCode {
                 output,
                 force,
                 resolve: Options { drafts, base_url },
+                use_cache: !no_cache,
             };
             match build::build(&opts) {
                 Ok(report) => finish(&report, color, "; nothing was written", |stats| {

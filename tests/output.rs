@@ -5,6 +5,8 @@
 mod common;
 
 use std::fs;
+#[cfg(unix)]
+use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -262,13 +264,166 @@ fn a_rebuild_links_unchanged_files_and_writes_changed_or_hand_edited_ones() {
     assert!(site.output("articles/hello/index.html").contains("Hello again"));
     assert_ne!(inode("about/index.html"), about);
     assert!(fs::read(&page).unwrap() == original, "the hand edit is gone");
-    // Nothing in the output shares its data with a file elsewhere.
+    // An output file shares its data only with the replaced output kept in
+    // the cache folder.
+    let spare = inodes_under(&site.path(".waymark-cache/previous-outputs"));
+    for entry in walkdir::WalkDir::new(site.path("public")) {
+        let entry = entry.unwrap();
+        if entry.file_type().is_file() {
+            let meta = entry.metadata().unwrap();
+            let links = 1 + u64::from(spare.contains(&meta.ino()));
+            assert_eq!(meta.nlink(), links, "{}", entry.path().display());
+        }
+    }
+    no_leftovers(site.root());
+}
+
+#[cfg(unix)]
+fn inodes_under(dir: &Path) -> std::collections::BTreeSet<u64> {
+    use std::os::unix::fs::MetadataExt;
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.metadata().unwrap().ino())
+        .collect()
+}
+
+/// Without the cache, the replaced output is deleted: nothing is kept and
+/// no output file shares its data.
+#[cfg(unix)]
+#[test]
+fn without_the_cache_the_replaced_output_is_deleted() {
+    use std::os::unix::fs::MetadataExt;
+    let site = TestSite::minimal();
+    for _ in 0..3 {
+        site.run(&["build", "--no-cache"]).assert_ok();
+    }
+    assert!(!site.path(".waymark-cache/previous-outputs").exists());
     for entry in walkdir::WalkDir::new(site.path("public")) {
         let entry = entry.unwrap();
         if entry.file_type().is_file() {
             assert_eq!(entry.metadata().unwrap().nlink(), 1, "{}", entry.path().display());
         }
     }
+    no_leftovers(site.root());
+}
+
+/// The output a build replaces is kept in the cache, and the next build
+/// takes it over as its staging folder: after every kind of change, files
+/// unchanged since stay the very same files, and the output is byte for
+/// byte a fresh build's.
+#[cfg(unix)]
+#[test]
+fn a_rebuild_takes_over_the_output_before_last_and_builds_the_same_bytes() {
+    use std::os::unix::fs::MetadataExt;
+    let site = TestSite::minimal();
+    let inode = |path: &str| fs::metadata(site.path(&format!("public/{path}"))).unwrap().ino();
+    let same_as_fresh = |what: &str| {
+        let _ = fs::remove_dir_all(site.path("fresh"));
+        site.run(&["build", "--no-cache", "--output", "fresh"]).assert_ok();
+        assert!(
+            common::published(&site.path("public")) == common::published(&site.path("fresh")),
+            "after {what}, the output differs from a fresh build"
+        );
+        no_leftovers(site.root());
+    };
+    site.file("static/notes.txt", "a file\n");
+    site.build().assert_ok();
+    let about = inode("about/index.html");
+    let style = inode("style.css");
+    site.build().assert_ok();
+    let spares: Vec<_> = fs::read_dir(site.path(".waymark-cache/previous-outputs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(spares.len(), 1, "the replaced output is kept: {spares:?}");
+    assert!(spares[0].join(MARKER).is_file());
+
+    // Each build below takes over the output of the one before last.
+    site.file(
+        "content/articles/hello.md",
+        "---
+title: Hello again
+date: 2025-01-02
+tags: [news]
+roadmap: demo
+---
+Changed.
+",
+    );
+    site.build().assert_ok();
+    same_as_fresh("an article edit");
+    assert_eq!(
+        inode("about/index.html"),
+        about,
+        "an unchanged page stays the same file"
+    );
+    assert!(site.output("articles/hello/index.html").contains("Hello again"));
+
+    // A file where the output before last had a folder, and a folder
+    // where it had a file; an article gone.
+    site.remove("content/articles/hello.md");
+    site.file("static/articles/hello", "now a file\n");
+    site.remove("static/notes.txt");
+    site.file("static/notes.txt/inside.txt", "a folder now\n");
+    site.build().assert_ok();
+    same_as_fresh("a page replaced by a file");
+    site.build().assert_ok();
+    same_as_fresh("a page replaced by a file, once more");
+    assert_eq!(site.output("articles/hello"), "now a file\n");
+
+    site.remove("static/articles/hello");
+    site.remove("static/notes.txt/inside.txt");
+    site.file(
+        "content/articles/hello.md",
+        "---
+title: Hello back
+date: 2025-01-02
+tags: [news]
+roadmap: demo
+---
+Back.
+",
+    );
+    site.build().assert_ok();
+    same_as_fresh("the article back");
+    site.build().assert_ok();
+    same_as_fresh("the article back, once more");
+    assert_eq!(inode("style.css"), style, "an unchanged file stays the same file");
+
+    // A page edited by hand shares its data with the kept copy: the edit
+    // must not survive in either.
+    let page = site.path("public/about/index.html");
+    let original = fs::read(&page).unwrap();
+    let mut edited = original.clone();
+    edited[0] = b'X';
+    fs::OpenOptions::new()
+        .write(true)
+        .open(&page)
+        .unwrap()
+        .write_all(&edited)
+        .unwrap();
+    site.build().assert_ok();
+    same_as_fresh("a hand edit");
+    site.build().assert_ok();
+    same_as_fresh("a hand edit, once more");
+
+    // A build that fails after writing most pages: the kept copy shares
+    // its files with the live output, which must stay as it was.
+    site.build().assert_ok();
+    let before = common::published(&site.path("public"));
+    let config = fs::read_to_string(site.path("site.yaml")).unwrap();
+    site.file("site.yaml", config.replace("Test Site", "Renamed Site"));
+    site.file(
+        "templates/article.html",
+        "{% extends \"base.html\" %}{% block content %}{{ doc.no_such_key.deeper }}{% endblock content %}",
+    );
+    site.build().assert_status(1);
+    assert!(
+        common::published(&site.path("public")) == before,
+        "a failed build changed the output"
+    );
     no_leftovers(site.root());
 }
 
@@ -290,7 +445,7 @@ fn a_rebuild_keeps_only_pages_whose_inputs_did_not_change() {
     };
     let same_as_fresh = |site: &TestSite, what: &str| {
         let _ = fs::remove_dir_all(site.path("fresh"));
-        site.run(&["build", "--output", "fresh"]).assert_ok();
+        site.run(&["build", "--no-cache", "--output", "fresh"]).assert_ok();
         assert!(
             common::published(&site.path("public")) == common::published(&site.path("fresh")),
             "after {what}, the rebuilt output differs from a fresh build"

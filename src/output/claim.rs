@@ -22,6 +22,8 @@ pub struct OutputDir {
     shown: PathBuf,
     /// Write the site into the folder beside the author's files (`--force`).
     force: bool,
+    /// Where the output a build replaces is kept for the next one.
+    spare: Option<PathBuf>,
 }
 
 /// What a folder holds, as far as waymark's rule is concerned.
@@ -39,6 +41,9 @@ enum Ownership {
 }
 
 const EXAMPLES: usize = 3;
+
+/// The cache folder's folder of replaced outputs, one per output path.
+const SPARES: &str = "previous-outputs";
 
 /// Checks that `output` may receive the site at `root` and returns it, or
 /// says why not. Leftovers of interrupted builds next to it are cleaned up.
@@ -75,7 +80,12 @@ pub fn claim(root: &Path, output: &Path, force: bool) -> Result<OutputDir, Refus
         _ => {}
     }
     clean_leftovers(&path);
-    Ok(OutputDir { path, shown, force })
+    Ok(OutputDir {
+        path,
+        shown,
+        force,
+        spare: None,
+    })
 }
 
 impl OutputDir {
@@ -88,9 +98,21 @@ impl OutputDir {
         &self.path
     }
 
+    /// Keeps the output each build replaces in `cache` (the site's cache
+    /// folder), so that the next build takes over its folders and unchanged
+    /// files instead of making them all again and deleting the old ones.
+    /// Not with `--force`: files are then moved in one by one.
+    pub fn recycling_in(mut self, cache: &Path) -> OutputDir {
+        if !self.force {
+            let name = xxhash_rust::xxh3::xxh3_64(self.path.as_os_str().as_encoded_bytes());
+            self.spare = Some(cache.join(SPARES).join(format!("{name:016x}")));
+        }
+        self
+    }
+
     /// A staging folder for a new build of this output.
     pub fn stage(&self) -> std::io::Result<StagedDir> {
-        StagedDir::new(&self.path)
+        StagedDir::new(&self.path, self.spare.clone())
     }
 
     /// Moves a finished build into place. The folder is checked again: it

@@ -25,13 +25,20 @@ pub struct StagedDir {
     /// Mixed into each page's fingerprint: another waymark may render the
     /// same inputs differently.
     renderer: u64,
+    /// The output of the build before the previous one, taken over as this
+    /// staging folder, and its manifest: what this build makes again, the
+    /// same, stays where it is, and its folders are not made again.
+    recycled: Option<Manifest>,
+    /// Where the output this build replaces is kept, for the next build to
+    /// take over (`None`: it is deleted).
+    spare: Option<PathBuf>,
 }
 
 impl StagedDir {
     /// Stages next to `target` (same file system, so moving is a rename).
     /// The staging folder carries a marker naming this process, so a later
     /// build can tell a leftover of a killed build from a running one.
-    pub(super) fn new(target: &Path) -> io::Result<StagedDir> {
+    pub(super) fn new(target: &Path, spare: Option<PathBuf>) -> io::Result<StagedDir> {
         let parent = parent_of(target);
         fs::create_dir_all(&parent)?;
         let staging = tempfile::Builder::new()
@@ -43,6 +50,10 @@ impl StagedDir {
                 std::process::id()
             ))
             .tempdir_in(&parent)?;
+        let recycled = match &spare {
+            Some(spare) => recycle(spare, staging.path())?,
+            None => None,
+        };
         Manifest {
             files: BTreeSet::new(),
             building_pid: Some(std::process::id()),
@@ -56,6 +67,8 @@ impl StagedDir {
             records: Mutex::new(BTreeMap::new()),
             previous,
             renderer: renderer(),
+            recycled,
+            spare,
         })
     }
 
@@ -79,6 +92,10 @@ impl StagedDir {
         }
         let full = self.staging.path().join(path);
         if let Some(parent) = full.parent() {
+            if fs::create_dir_all(parent).is_err() && self.recycled.is_some() {
+                // A file of the recycled output where this build has a folder.
+                clear_way(self.staging.path(), parent)?;
+            }
             fs::create_dir_all(parent)?;
         }
         self.written
@@ -112,6 +129,52 @@ impl StagedDir {
             .then_some((old, *record))
     }
 
+    /// The recycled output's record of `key`, when it `matches` and the
+    /// file is still in the staging folder as that build left it.
+    fn recycled_file(&self, key: &str, matches: impl Fn(&Written) -> bool) -> Option<Written> {
+        let record = self.recycled.as_ref()?.written.get(key).filter(|r| matches(r))?;
+        let meta = fs::symlink_metadata(self.staging.path().join(key))
+            .ok()
+            .filter(fs::Metadata::is_file)?;
+        let now = Written::of(record.hash, &meta)?;
+        (Written {
+            inputs: record.inputs,
+            ..now
+        } == *record)
+            .then_some(*record)
+    }
+
+    /// Clears `full` before something new is written there. A recycled
+    /// file may be a hard link shared with the live output, so it is never
+    /// written through, only unlinked.
+    fn vacate(&self, full: &Path) -> io::Result<()> {
+        if self.recycled.is_none() {
+            return Ok(());
+        }
+        match fs::symlink_metadata(full) {
+            Ok(meta) if meta.is_dir() => fs::remove_dir_all(full),
+            Ok(_) => fs::remove_file(full),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(err) => Err(err),
+        }
+    }
+
+    /// Deletes the recycled output's files that this build did not make
+    /// again, with the folders they leave empty.
+    fn drop_stale(&self) -> io::Result<()> {
+        let Some(recycled) = &self.recycled else { return Ok(()) };
+        let written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        for key in recycled.files.difference(&written) {
+            let stale = self.staging.path().join(key);
+            // Gone already where this build put a file or folder in its way.
+            if fs::symlink_metadata(&stale).is_ok_and(|meta| !meta.is_dir()) {
+                fs::remove_file(&stale)?;
+                remove_empty_parents(self.staging.path(), &stale);
+            }
+        }
+        Ok(())
+    }
+
     fn record(&self, key: String, written: Written) {
         self.records
             .lock()
@@ -130,6 +193,11 @@ impl StagedDir {
         let (full, key) = self.full_path(path)?;
         let hash = xxhash_rust::xxh3::xxh3_64(bytes);
         let same_bytes = |r: &Written| r.hash == hash && r.len == bytes.len() as u64;
+        if let Some(record) = self.recycled_file(&key, same_bytes) {
+            self.record(key, Written { inputs, ..record });
+            return Ok(());
+        }
+        self.vacate(&full)?;
         if let Some((old, record)) = self.previous_file(&key, same_bytes) {
             if fs::hard_link(&old, &full).is_ok() {
                 self.record(key, Written { inputs, ..record });
@@ -147,9 +215,10 @@ impl StagedDir {
     /// empty, or hold only files an earlier build listed (checked by the
     /// caller): the previous folder is deleted whole.
     pub(super) fn replace(self, target: &Path) -> io::Result<()> {
+        self.drop_stale()?;
         self.manifest().write(self.staging.path())?;
         let staged = self.staging.keep();
-        let result = swap(&staged, target);
+        let result = swap(&staged, target, self.spare.as_deref());
         if result.is_err() {
             let _ = fs::remove_dir_all(&staged);
         }
@@ -217,7 +286,7 @@ fn check_room(target: &Path, key: &str) -> io::Result<()> {
 
 /// Puts `staged` in the place of `target`, keeping the previous folder
 /// aside until the new one is in, so no moment leaves a half-written site.
-fn swap(staged: &Path, target: &Path) -> io::Result<()> {
+fn swap(staged: &Path, target: &Path, spare: Option<&Path>) -> io::Result<()> {
     if !target.exists() {
         return fs::rename(staged, target);
     }
@@ -233,7 +302,72 @@ fn swap(staged: &Path, target: &Path) -> io::Result<()> {
         let _ = fs::rename(&old, target);
         return Err(err);
     }
-    remove_tree(&old)
+    retire(&old, spare)
+}
+
+/// Keeps the replaced output as the spare, for the next build to recycle
+/// (a rename, where deleting its thousands of files and folders would be
+/// most of a warm build), or deletes it where it cannot be kept: no spare
+/// place, another file system, or a spare already there.
+fn retire(old: &Path, spare: Option<&Path>) -> io::Result<()> {
+    if let Some((spare, spares)) = spare.and_then(|spare| Some((spare, spare.parent()?))) {
+        if fs::create_dir_all(spares).is_ok() && fs::rename(old, spare).is_ok() {
+            evict_spares(spares);
+            return Ok(());
+        }
+    }
+    remove_tree(old)
+}
+
+/// Spares are kept for this many output folders, the most recently built.
+const SPARES_KEPT: usize = 4;
+
+/// Deletes the spares of all but the [`SPARES_KEPT`] output folders built
+/// last (a spare's folder time is its build's), so that outputs built once
+/// (a test, a folder since deleted) do not pile up in the cache.
+fn evict_spares(spares: &Path) {
+    let Ok(entries) = fs::read_dir(spares) else { return };
+    let mut kept: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .flatten()
+        .filter_map(|entry| Some((entry.metadata().ok()?.modified().ok()?, entry.path())))
+        .collect();
+    if kept.len() <= SPARES_KEPT {
+        return;
+    }
+    kept.sort();
+    for (_, path) in &kept[..kept.len() - SPARES_KEPT] {
+        let _ = fs::remove_dir_all(path);
+    }
+}
+
+/// Takes the spare output over as the staging folder `into` (an empty
+/// folder), returning its manifest; `None` when there is no spare, or it
+/// cannot be moved (another file system, or another build took it).
+/// A spare without a finished manifest is emptied: nothing in it is known.
+fn recycle(spare: &Path, into: &Path) -> io::Result<Option<Manifest>> {
+    if fs::rename(spare, into).is_err() {
+        return Ok(None);
+    }
+    let manifest = Manifest::read(into).filter(|m| m.building_pid.is_none());
+    if manifest.is_none() {
+        fs::remove_dir_all(into)?;
+        fs::create_dir(into)?;
+    }
+    Ok(manifest)
+}
+
+/// Removes the files of a recycled output that stand where `dir` needs
+/// folders, from the top down.
+fn clear_way(staging: &Path, dir: &Path) -> io::Result<()> {
+    let relative = dir.strip_prefix(staging).map_err(io::Error::other)?;
+    let mut current = staging.to_path_buf();
+    for part in relative.components() {
+        current.push(part);
+        if fs::symlink_metadata(&current).is_ok_and(|meta| !meta.is_dir()) {
+            fs::remove_file(&current)?;
+        }
+    }
+    Ok(())
 }
 
 /// Deletes the previous output, which is all waymark's. Unlinking thousands
@@ -317,11 +451,20 @@ impl Sink for StagedDir {
     fn keep(&self, path: &Path, fingerprint: u64) -> bool {
         let Some(key) = manifest::key(path) else { return false };
         let inputs = Some(self.inputs(fingerprint));
+        if let Some(record) = self.recycled_file(&key, |r| r.inputs == inputs) {
+            return match self.full_path(path) {
+                Ok((_, key)) => {
+                    self.record(key, record);
+                    true
+                }
+                Err(_) => false,
+            };
+        }
         let Some((old, record)) = self.previous_file(&key, |r| r.inputs == inputs) else {
             return false;
         };
         match self.full_path(path) {
-            Ok((full, key)) if fs::hard_link(&old, &full).is_ok() => {
+            Ok((full, key)) if self.vacate(&full).is_ok() && fs::hard_link(&old, &full).is_ok() => {
                 self.record(key, record);
                 true
             }
@@ -334,6 +477,8 @@ impl Sink for StagedDir {
     }
 
     fn copy(&self, path: &Path, from: &Path) -> io::Result<()> {
-        fs::copy(from, self.full_path(path)?.0).map(|_| ())
+        let full = self.full_path(path)?.0;
+        self.vacate(&full)?;
+        fs::copy(from, full).map(|_| ())
     }
 }
