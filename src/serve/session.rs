@@ -221,10 +221,12 @@ impl Session {
         }
         let removed = self.files.keys().filter(|k| !files.contains_key(*k)).cloned().collect();
 
-        self.files = Arc::new(files);
+        let old_files = std::mem::replace(&mut self.files, Arc::new(files));
         build::stage("compare", t0);
-        self.fingerprints = rendered.fingerprints;
+        let old_fingerprints = std::mem::replace(&mut self.fingerprints, rendered.fingerprints);
         let warnings = std::mem::take(&mut loaded.diagnostics);
+        let warning_sources = std::mem::take(&mut loaded.sources.map);
+        drop_later((loaded, theme, rendered.unchanged, old_files, old_fingerprints));
         Outcome {
             elapsed: started.elapsed(),
             result: Ok(Changes {
@@ -234,9 +236,20 @@ impl Session {
                 stats: rendered.stats,
             }),
             warnings,
-            warning_sources: loaded.sources.map,
+            warning_sources,
         }
     }
+}
+
+/// Frees a rebuild's leftovers (the site model, the last build's file
+/// list: tens of thousands of allocations on a large site) on another
+/// thread, so the browser hears of the new build without waiting for it.
+fn drop_later<T: Send + 'static>(garbage: T) {
+    let spawned = std::thread::Builder::new()
+        .name("waymark-drop".into())
+        .spawn(move || drop(garbage));
+    // No thread to be had: freeing it here only costs time.
+    drop(spawned);
 }
 
 fn hash_bytes(bytes: &[u8]) -> u64 {
