@@ -22,7 +22,9 @@ use raw::{RawConfig, RawFrontMatter, RawPhase, RawRoadmap};
 #[derive(Debug, Clone)]
 pub struct Loaded<T> {
     pub file: FileId,
-    pub value: T,
+    /// Shared: the preview keeps parses of unchanged files from one load
+    /// to the next, and each load takes them without copying.
+    pub value: std::sync::Arc<T>,
     /// Byte range of the YAML inside the file (the front matter of a `.md`).
     pub yaml: Range<usize>,
     /// Where the Markdown body starts, for `.md` files.
@@ -368,7 +370,7 @@ fn parse_yaml_range<T: DeserializeOwned>(
     match yaml::from_str::<T>(&source.text[yaml.clone()]) {
         Ok(value) => Some(Loaded {
             file,
-            value,
+            value: std::sync::Arc::new(value),
             yaml,
             body,
         }),
@@ -443,7 +445,6 @@ fn walk(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(true)
-        .sort_by_file_name()
         .into_iter()
         .filter_entry(|e| {
             if e.depth() > 0 && e.file_name().to_str().is_some_and(is_ignored_name) {
@@ -496,7 +497,23 @@ fn walk(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<PathBuf> {
             .with_hint("copy the file into the site, or point the link at a file inside the site folder"),
         );
     }
+    // In the order of a walk sorted by name in each folder, sorted once:
+    // sorting in the walk takes each path's file name apart per comparison.
+    files.sort_by_cached_key(|path| walk_order(path.strip_prefix(dir).unwrap_or(path)));
     files
+}
+
+/// A sort key that orders paths as a walk sorted by name in each folder
+/// visits them: the path's bytes with each separator as a zero byte, which
+/// sorts before any byte of a name.
+fn walk_order(relative: &Path) -> Vec<u8> {
+    let mut key = relative.as_os_str().as_encoded_bytes().to_vec();
+    for byte in &mut key {
+        if std::path::is_separator(char::from(*byte)) {
+            *byte = 0;
+        }
+    }
+    key
 }
 
 fn collect_copied(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<CopiedFile> {
@@ -575,5 +592,18 @@ mod tests {
             assert!(is_ignored_name(name), "{name}");
         }
         assert!(!is_ignored_name("x.md"));
+    }
+
+    proptest::proptest! {
+        /// Sorting by the key is sorting by name folder by folder, which is
+        /// how `Path` itself compares (names are never `.` or `..`).
+        #[test]
+        fn walk_order_sorts_as_paths_compare(paths in proptest::collection::vec("[a-c-][a-c.\\-_~]{0,2}(/[a-c-][a-c.\\-_~]{0,2}){0,2}", 0..40)) {
+            let mut by_key: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
+            let mut by_path = by_key.clone();
+            by_key.sort_by_cached_key(|p| walk_order(p));
+            by_path.sort();
+            proptest::prop_assert_eq!(by_key, by_path);
+        }
     }
 }
