@@ -152,10 +152,7 @@ pub fn build(opts: &BuildOptions) -> Result<Report, UsageError> {
     require_site(&opts.root)?;
     let mut out_dir = output::claim(&opts.root, &opts.output, opts.force).map_err(|refusal| UsageError(refusal.0))?;
     if opts.use_cache {
-        // Without a cache folder, the replaced output is deleted as usual.
-        if let Ok(cache) = crate::cache_dir::create(&opts.root) {
-            out_dir = out_dir.recycling_in(&cache);
-        }
+        out_dir = out_dir.recycling(&opts.root);
     }
     let mut loaded = load(&opts.root, &opts.resolve, None);
     if loaded.diagnostics.has_errors() {

@@ -23,7 +23,7 @@ pub struct OutputDir {
     /// Write the site into the folder beside the author's files (`--force`).
     force: bool,
     /// Where the output a build replaces is kept for the next one.
-    spare: Option<PathBuf>,
+    spare: Option<Spare>,
 }
 
 /// What a folder holds, as far as waymark's rule is concerned.
@@ -44,6 +44,13 @@ const EXAMPLES: usize = 3;
 
 /// The cache folder's folder of replaced outputs, one per output path.
 const SPARES: &str = "previous-outputs";
+
+/// Where a replaced output is kept: a folder in a site's cache folder.
+#[derive(Debug, Clone)]
+pub struct Spare {
+    pub site_root: PathBuf,
+    pub path: PathBuf,
+}
 
 /// Checks that `output` may receive the site at `root` and returns it, or
 /// says why not. Leftovers of interrupted builds next to it are cleaned up.
@@ -98,14 +105,17 @@ impl OutputDir {
         &self.path
     }
 
-    /// Keeps the output each build replaces in `cache` (the site's cache
-    /// folder), so that the next build takes over its folders and unchanged
-    /// files instead of making them all again and deleting the old ones.
-    /// Not with `--force`: files are then moved in one by one.
-    pub fn recycling_in(mut self, cache: &Path) -> OutputDir {
+    /// Keeps the output each build replaces in the cache folder of the site
+    /// at `root`, so that the next build takes over its folders and
+    /// unchanged files instead of making them all again and deleting the
+    /// old ones. Not with `--force`: files are then moved in one by one.
+    pub fn recycling(mut self, root: &Path) -> OutputDir {
         if !self.force {
             let name = xxhash_rust::xxh3::xxh3_64(self.path.as_os_str().as_encoded_bytes());
-            self.spare = Some(cache.join(SPARES).join(format!("{name:016x}")));
+            self.spare = Some(Spare {
+                site_root: root.to_path_buf(),
+                path: crate::cache_dir::path(root).join(SPARES).join(format!("{name:016x}")),
+            });
         }
         self
     }

@@ -7,6 +7,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use super::claim::Spare;
 use super::manifest::{self, MARKER, Manifest, Written};
 use super::{Sink, checked};
 
@@ -31,14 +32,14 @@ pub struct StagedDir {
     recycled: Option<Manifest>,
     /// Where the output this build replaces is kept, for the next build to
     /// take over (`None`: it is deleted).
-    spare: Option<PathBuf>,
+    spare: Option<Spare>,
 }
 
 impl StagedDir {
     /// Stages next to `target` (same file system, so moving is a rename).
     /// The staging folder carries a marker naming this process, so a later
     /// build can tell a leftover of a killed build from a running one.
-    pub(super) fn new(target: &Path, spare: Option<PathBuf>) -> io::Result<StagedDir> {
+    pub(super) fn new(target: &Path, spare: Option<Spare>) -> io::Result<StagedDir> {
         let parent = parent_of(target);
         fs::create_dir_all(&parent)?;
         let staging = tempfile::Builder::new()
@@ -51,7 +52,7 @@ impl StagedDir {
             ))
             .tempdir_in(&parent)?;
         let recycled = match &spare {
-            Some(spare) => recycle(spare, staging.path())?,
+            Some(spare) => recycle(&spare.path, staging.path())?,
             None => None,
         };
         Manifest {
@@ -218,7 +219,7 @@ impl StagedDir {
         self.drop_stale()?;
         self.manifest().write(self.staging.path())?;
         let staged = self.staging.keep();
-        let result = swap(&staged, target, self.spare.as_deref());
+        let result = swap(&staged, target, self.spare.as_ref());
         if result.is_err() {
             let _ = fs::remove_dir_all(&staged);
         }
@@ -286,7 +287,7 @@ fn check_room(target: &Path, key: &str) -> io::Result<()> {
 
 /// Puts `staged` in the place of `target`, keeping the previous folder
 /// aside until the new one is in, so no moment leaves a half-written site.
-fn swap(staged: &Path, target: &Path, spare: Option<&Path>) -> io::Result<()> {
+fn swap(staged: &Path, target: &Path, spare: Option<&Spare>) -> io::Result<()> {
     if !target.exists() {
         return fs::rename(staged, target);
     }
@@ -309,9 +310,12 @@ fn swap(staged: &Path, target: &Path, spare: Option<&Path>) -> io::Result<()> {
 /// (a rename, where deleting its thousands of files and folders would be
 /// most of a warm build), or deletes it where it cannot be kept: no spare
 /// place, another file system, or a spare already there.
-fn retire(old: &Path, spare: Option<&Path>) -> io::Result<()> {
-    if let Some((spare, spares)) = spare.and_then(|spare| Some((spare, spare.parent()?))) {
-        if fs::create_dir_all(spares).is_ok() && fs::rename(old, spare).is_ok() {
+fn retire(old: &Path, spare: Option<&Spare>) -> io::Result<()> {
+    if let Some((spare, spares)) = spare.and_then(|spare| Some((spare, spare.path.parent()?))) {
+        // The cache folder is made as every command makes it, with its
+        // .gitignore, and only once there is something to keep in it.
+        let room = crate::cache_dir::create(&spare.site_root).is_ok() && fs::create_dir_all(spares).is_ok();
+        if room && fs::rename(old, &spare.path).is_ok() {
             evict_spares(spares);
             return Ok(());
         }
