@@ -67,9 +67,9 @@ pub struct Parsed {
     /// A hash of `html` and `code`, taken once when parsed.
     content_digest: u64,
     pub links: Vec<RawLink>,
-    pub headings: Vec<Heading>,
+    pub headings: Arc<[Heading]>,
     pub words: usize,
-    pub excerpt: String,
+    pub excerpt: Arc<str>,
     pub warnings: Vec<Problem>,
     /// Problems that fail the build (links with a script scheme on sites
     /// that do not trust raw HTML).
@@ -93,9 +93,11 @@ pub struct Markdown {
     links: Vec<LinkTarget>,
     /// A hash of the HTML, code and links: all but the root of [`Markdown::html_for`].
     digest: u64,
-    pub headings: Vec<Heading>,
+    /// Shared with the parse, which the preview keeps: resolving a text
+    /// again copies none of it.
+    pub headings: Arc<[Heading]>,
     pub words: usize,
-    pub excerpt: String,
+    pub excerpt: Arc<str>,
 }
 
 const PLACEHOLDER: char = '\0';
@@ -365,9 +367,9 @@ pub fn parse(text: &str, opts: &ParseOptions) -> Parsed {
         html: html.into(),
         code: state.code.into(),
         links: state.links,
-        headings: state.headings,
+        headings: state.headings.into(),
         words: state.words,
-        excerpt: state.excerpt.trim().to_owned(),
+        excerpt: state.excerpt.trim().into(),
         warnings: state.warnings,
         errors: state.errors,
     }

@@ -6,6 +6,7 @@
 // tenth of resolving on every preview rebuild.
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use rayon::prelude::*;
@@ -74,7 +75,9 @@ pub struct Index<'a> {
     pages: HashMap<&'a str, NodeId>,
     /// `roadmaps/ml/faq.md` → its node; assets → their path.
     files: HashMap<String, FileTarget>,
-    anchors: HashMap<NodeId, HashMap<String, String>>,
+    /// Borrowed from the model and the parsed texts: a large site has tens
+    /// of thousands of headings, and most links name no section.
+    anchors: Anchors<'a>,
 }
 
 #[derive(Clone)]
@@ -97,7 +100,7 @@ pub struct RefError {
 const KINDS: [&str; 5] = ["roadmap", "phase", "topic", "article", "page"];
 
 impl<'a> Index<'a> {
-    pub fn new(site: &'a Site, sources: &Sources, parsed: &[Arc<Parsed>], inputs: &[MdInput]) -> Index<'a> {
+    pub fn new(site: &'a Site, sources: &Sources, parsed: &'a [Arc<Parsed>], inputs: &[MdInput]) -> Index<'a> {
         let mut index = Index {
             site,
             roadmaps: HashMap::default(),
@@ -223,12 +226,11 @@ impl<'a> Index<'a> {
                     Ok(Resolved::Node(node, Some(fragment.to_owned())))
                 } else {
                     let hint = anchors
-                        .and_then(|a| crate::diag::closest(fragment, a.keys().map(String::as_str)))
+                        .and_then(|a| crate::diag::closest(fragment, a.keys().map(|k| &**k)))
                         .map(|best| format!("did you mean `#{best}`?"))
                         .or_else(|| {
-                            let mut ids: Vec<&str> = anchors
-                                .map(|a| a.keys().map(String::as_str).collect())
-                                .unwrap_or_default();
+                            let mut ids: Vec<&str> =
+                                anchors.map(|a| a.keys().map(|k| &**k).collect()).unwrap_or_default();
                             ids.sort_unstable();
                             ids.truncate(12);
                             (!ids.is_empty()).then(|| format!("ids on that page include: {}", ids.join(", ")))
@@ -385,8 +387,8 @@ impl<'a> Index<'a> {
                 if let Some(fragment) = fragment {
                     href.push('#');
                     href.push_str(fragment);
-                    if let Some(text) = self.anchors.get(node).and_then(|a| a.get(fragment)) {
-                        title = text.clone();
+                    if let Some(text) = self.anchors.get(node).and_then(|a| a.get(fragment.as_str())) {
+                        title = text.to_string();
                     }
                 }
                 (LinkTarget { href, title }, Some(*node))
@@ -398,33 +400,40 @@ impl<'a> Index<'a> {
 /// The ids each page will carry, with the text of what they name: headings
 /// of the texts shown on it, and the sections the built-in templates make.
 /// (A template that drops a section is caught by the link check of `check`.)
-fn anchors(site: &Site, parsed: &[Arc<Parsed>], inputs: &[MdInput]) -> HashMap<NodeId, HashMap<String, String>> {
-    let mut anchors: HashMap<NodeId, HashMap<String, String>> = HashMap::default();
-    let add_headings =
-        |node: NodeId, md: Option<crate::model::MdId>, anchors: &mut HashMap<NodeId, HashMap<String, String>>| {
-            if let Some(md) = md {
-                let entry = anchors.entry(node).or_default();
-                for heading in &parsed[md.0 as usize].headings {
-                    entry.insert(heading.id.clone(), heading.text.clone());
-                }
+type Anchors<'a> = HashMap<NodeId, HashMap<Cow<'a, str>, Cow<'a, str>>>;
+
+fn anchors<'a>(site: &'a Site, parsed: &'a [Arc<Parsed>], inputs: &[MdInput]) -> Anchors<'a> {
+    let mut anchors: Anchors<'a> = HashMap::default();
+    let add_headings = |node: NodeId, md: Option<crate::model::MdId>, anchors: &mut Anchors<'a>| {
+        if let Some(md) = md {
+            let entry = anchors.entry(node).or_default();
+            for heading in parsed[md.0 as usize].headings.iter() {
+                entry.insert(Cow::Borrowed(&heading.id), Cow::Borrowed(&heading.text));
             }
-        };
+        }
+    };
     for (i, input) in inputs.iter().enumerate() {
         add_headings(input.owner, Some(crate::model::MdId(i as u32)), &mut anchors);
     }
     for (r, roadmap) in site.roadmaps.iter().enumerate() {
         let overview = anchors.entry(NodeId::Roadmap(r)).or_default();
         for phase in &roadmap.phases {
-            overview.insert(phase.id.to_string(), phase.title.clone());
+            overview.insert(phase.id.to_string().into(), Cow::Borrowed(&phase.title));
         }
         let space = IdSpace::Overview(roadmap);
-        overview.insert(own_id(space, "phases").into_owned(), "Phases".into());
+        overview.insert(own_id(space, "phases").into_owned().into(), "Phases".into());
         // As the overview's template draws them (render/diagram.rs, render/timeline.rs).
         if !roadmap.phases.is_empty() {
-            overview.insert(own_id(space, "diagram").into_owned(), "The path at a glance".into());
+            overview.insert(
+                own_id(space, "diagram").into_owned().into(),
+                "The path at a glance".into(),
+            );
         }
         if roadmap.phases.iter().any(|p| p.duration.is_some()) {
-            overview.insert(own_id(space, "timeline").into_owned(), "Timeline and pace".into());
+            overview.insert(
+                own_id(space, "timeline").into_owned().into(),
+                "Timeline and pace".into(),
+            );
         }
         for (p, phase) in roadmap.phases.iter().enumerate() {
             let node = NodeId::Phase(r, p);
@@ -434,7 +443,7 @@ fn anchors(site: &Site, parsed: &[Arc<Parsed>], inputs: &[MdInput]) -> HashMap<N
             }
             let page = anchors.entry(node).or_default();
             for topic in &phase.topics {
-                page.insert(topic.id.to_string(), topic.title.clone());
+                page.insert(topic.id.to_string().into(), Cow::Borrowed(&topic.title));
             }
             // The author's topic ids come first; the page's own sections yield.
             let space = IdSpace::Phase(phase);
@@ -458,7 +467,7 @@ fn anchors(site: &Site, parsed: &[Arc<Parsed>], inputs: &[MdInput]) -> HashMap<N
                 (!phase.projects.is_empty(), "projects", "Projects"),
             ] {
                 if present {
-                    page.insert(own_id(space, id).into_owned(), title.into());
+                    page.insert(own_id(space, id).into_owned().into(), title.into());
                 }
             }
             for (t, topic) in phase.topics.iter().enumerate() {
@@ -491,7 +500,7 @@ pub fn resolve_all(
 ) -> (Vec<Markdown>, HashMap<NodeId, Vec<NodeId>>) {
     let map: &SourceMap = &sources.map;
     let index = Index::new(site, sources, &parsed, inputs);
-    let results: Vec<(Vec<LinkTarget>, Vec<Diagnostic>, Vec<NodeId>)> = inputs
+    let results: Vec<(Markdown, Vec<Diagnostic>, Vec<NodeId>)> = inputs
         .par_iter()
         .zip(parsed.par_iter())
         .map(|(input, parsed)| {
@@ -539,18 +548,18 @@ pub fn resolve_all(
                     }
                 }
             }
-            (targets, problems, referenced)
+            (parsed.resolve(targets), problems, referenced)
         })
         .collect();
 
     let mut referenced_by: HashMap<NodeId, Vec<NodeId>> = HashMap::default();
     let mut markdown = Vec::with_capacity(parsed.len());
-    for ((input, parsed), (targets, problems, referenced)) in inputs.iter().zip(parsed).zip(results) {
+    for (input, (resolved, problems, referenced)) in inputs.iter().zip(results) {
         diags.extend(problems);
         for target in referenced {
             referenced_by.entry(target).or_default().push(input.owner);
         }
-        markdown.push(parsed.resolve(targets));
+        markdown.push(resolved);
     }
     for sources in referenced_by.values_mut() {
         sources.sort_unstable();
