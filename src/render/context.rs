@@ -4,6 +4,7 @@
 //! already made for the page's depth.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
@@ -169,6 +170,59 @@ pub struct DocCard<'a> {
     pub reading_minutes: usize,
     pub tags: Vec<TagLink<'a>>,
     pub kind: &'static str,
+}
+
+/// Each article's card as a digest, taken at most once per render: a large
+/// site lists every article on several pages (its tags, the article list,
+/// its roadmap), and every page is fingerprinted on every rebuild.
+pub struct CardDigests(Vec<OnceLock<u64>>);
+
+impl CardDigests {
+    pub fn new(site: &Site) -> CardDigests {
+        CardDigests((0..site.articles.len()).map(|_| OnceLock::new()).collect())
+    }
+
+    fn of(&self, ctx: &Ctx, node: NodeId) -> u64 {
+        let digest = || {
+            let mut bytes = Vec::with_capacity(512);
+            // Into memory: cannot fail (see `render::erased::hash_of`).
+            let _ = ciborium::into_writer(&ctx.doc_card(node), &mut bytes);
+            xxhash_rust::xxh3::xxh3_64(&bytes)
+        };
+        match node {
+            NodeId::Article(i) => *self.0[i].get_or_init(digest),
+            _ => digest(),
+        }
+    }
+}
+
+/// A list of document cards, made while serialized: whole for a template,
+/// one digest per card for a fingerprint. A card shows no link relative to
+/// the page, so its digest holds for every page.
+pub struct Cards<'a> {
+    pub site: &'a Site,
+    pub digests: &'a CardDigests,
+    pub nodes: Vec<NodeId>,
+}
+
+impl Serialize for Cards<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let ctx = Ctx {
+            site: self.site,
+            root: "",
+        };
+        let whole = serializer.is_human_readable();
+        let mut seq = serializer.serialize_seq(Some(self.nodes.len()))?;
+        for &node in &self.nodes {
+            if whole {
+                seq.serialize_element(&ctx.doc_card(node))?;
+            } else {
+                seq.serialize_element(&self.digests.of(&ctx, node))?;
+            }
+        }
+        seq.end()
+    }
 }
 
 #[derive(Serialize)]

@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::diag::{Diagnostic, SourceMap};
 use crate::model::{IdSpace, NodeId, PageIds, Site, SitePath};
 use crate::output::Sink;
-use context::{Crumb, Ctx, Meta};
+use context::{CardDigests, Crumb, Ctx, Meta};
 pub use theme::{Theme, builtin_static, stray_overrides};
 
 /// What one render did, for the summary line.
@@ -178,13 +178,14 @@ pub fn render_with(
 
     let t0 = std::time::Instant::now();
     let jobs = jobs(site);
+    let cards = CardDigests::new(site);
     let incremental = Incremental {
         previous,
         global: Some(global_fingerprint),
     };
     let results: Vec<Result<PageResult, Diagnostic>> = jobs
         .par_iter()
-        .map(|&job| render_page(site, sources, theme, job, sink, incremental))
+        .map(|&job| render_page(site, sources, theme, job, sink, incremental, &cards))
         .collect();
     let mut fingerprints = Fingerprints::new();
     let mut unchanged = Vec::new();
@@ -300,6 +301,7 @@ fn render_page(
     job: Job,
     sink: &dyn Sink,
     incremental: Incremental,
+    cards: &CardDigests,
 ) -> Result<PageResult, Diagnostic> {
     let path = job_path(site, job);
     // The 404 page is served at any depth, so its links are absolute.
@@ -309,7 +311,7 @@ fn render_page(
     };
     let ctx = Ctx { site, root: &root };
     let meta = meta(&ctx, job, &path);
-    let data = page_data(&ctx, job);
+    let data = page_data(&ctx, cards, job);
     let template = job.template();
     let file = path.output_file();
     let fingerprint = incremental.fingerprint(sink, theme.fingerprint(template), || data.fingerprint(&root, &meta));
@@ -534,8 +536,13 @@ fn meta<'a>(ctx: &Ctx<'a>, job: Job, path: &'a SitePath) -> Meta<'a> {
 
 /// The page's own template variables, typed; [`erased::Data`] turns them
 /// into a Tera context or a fingerprint.
-fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
+fn page_data<'a>(ctx: &Ctx<'a>, cards: &'a CardDigests, job: Job) -> Box<dyn erased::Data + 'a> {
     let site = ctx.site;
+    let cards = |nodes: Vec<NodeId>| context::Cards {
+        site,
+        digests: cards,
+        nodes,
+    };
     match job {
         Job::Home => {
             #[derive(Serialize)]
@@ -547,7 +554,7 @@ fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
             #[derive(Serialize)]
             struct Home<'a> {
                 roadmaps: Vec<HomeCard<'a>>,
-                articles: Vec<context::DocCard<'a>>,
+                articles: context::Cards<'a>,
                 article_count: usize,
                 /// Each roadmap's topics, for progress on the cards.
                 progress: String,
@@ -560,9 +567,7 @@ fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
                         diagram: diagram::mini(&diagram::Graph::of(site, r, ctx.root)),
                     })
                     .collect(),
-                articles: (0..site.articles.len().min(6))
-                    .map(|i| ctx.doc_card(NodeId::Article(i)))
-                    .collect(),
+                articles: cards((0..site.articles.len().min(6)).map(NodeId::Article).collect()),
                 article_count: site.articles.len(),
             })
         }
@@ -572,7 +577,7 @@ fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
                 roadmap: context::RoadmapCard<'a>,
                 phases: Vec<context::PhaseCard<'a>>,
                 pages: Vec<context::Link<'a>>,
-                articles: Vec<context::DocCard<'a>>,
+                articles: context::Cards<'a>,
                 referenced_by: Vec<context::Link<'a>>,
                 diagram: String,
                 plan: timeline::Plan,
@@ -592,10 +597,12 @@ fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
                 pages: (0..roadmap.pages.len())
                     .map(|i| ctx.link(NodeId::RoadmapPage(r, i)))
                     .collect(),
-                articles: (0..site.articles.len())
-                    .filter(|&i| site.articles[i].roadmap == Some(r))
-                    .map(|i| ctx.doc_card(NodeId::Article(i)))
-                    .collect(),
+                articles: cards(
+                    (0..site.articles.len())
+                        .filter(|&i| site.articles[i].roadmap == Some(r))
+                        .map(NodeId::Article)
+                        .collect(),
+                ),
                 referenced_by: ctx.links(site.referenced_by(NodeId::Roadmap(r))),
             })
         }
@@ -672,12 +679,10 @@ fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
         Job::Articles => {
             #[derive(Serialize)]
             struct List<'a> {
-                articles: Vec<context::DocCard<'a>>,
+                articles: context::Cards<'a>,
             }
             Box::new(List {
-                articles: (0..site.articles.len())
-                    .map(|i| ctx.doc_card(NodeId::Article(i)))
-                    .collect(),
+                articles: cards((0..site.articles.len()).map(NodeId::Article).collect()),
             })
         }
         Job::Tags => {
@@ -707,7 +712,7 @@ fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
             #[derive(Serialize)]
             struct TagPage<'a> {
                 tag: context::TagLink<'a>,
-                docs: Vec<context::DocCard<'a>>,
+                docs: context::Cards<'a>,
             }
             let tag = &site.tags[i];
             Box::new(TagPage {
@@ -715,7 +720,7 @@ fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
                     name: &tag.name,
                     path: &tag.path,
                 },
-                docs: tag.docs.iter().map(|&n| ctx.doc_card(n)).collect(),
+                docs: cards(tag.docs.clone()),
             })
         }
         Job::Resources => Box::new(data::catalog_context(ctx)),
