@@ -82,11 +82,21 @@ fn own_id_among<'a>(name: &'a str, taken: &dyn Fn(&str) -> bool) -> Cow<'a, str>
 
 /// The ids of waymark's parts of one page, for templates: `page.ids.resources`,
 /// `page.ids.search_input` (`-` becomes `_`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct PageIds(BTreeMap<&'static str, Cow<'static, str>>);
 
 impl PageIds {
-    pub fn new(space: IdSpace) -> Self {
+    /// A page's ids. Pages without the author's ids among them (all but
+    /// overviews and phases) share one map: a large site has thousands.
+    pub fn of(space: IdSpace) -> Cow<'static, PageIds> {
+        static OTHER: std::sync::LazyLock<PageIds> = std::sync::LazyLock::new(|| PageIds::new(IdSpace::Other));
+        match space {
+            IdSpace::Other => Cow::Borrowed(&*OTHER),
+            _ => Cow::Owned(PageIds::new(space)),
+        }
+    }
+
+    fn new(space: IdSpace) -> Self {
         PageIds(
             OWN.iter()
                 .map(|&name| (template_key(name), own_id(space, name)))

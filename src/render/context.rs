@@ -41,7 +41,7 @@ pub struct Meta<'a> {
     pub permalink: String,
     pub breadcrumbs: Vec<Crumb<'a>>,
     /// Ids of the template's own parts, clear of the author's ids.
-    pub ids: crate::model::PageIds,
+    pub ids: Cow<'static, crate::model::PageIds>,
 }
 
 #[derive(Serialize)]

@@ -518,7 +518,7 @@ fn meta<'a>(ctx: &Ctx<'a>, job: Job, path: &'a SitePath) -> Meta<'a> {
         ),
         Job::NotFound => ("404", Cow::Borrowed("Page not found"), None, vec![home()]),
     };
-    let ids = PageIds::new(match job {
+    let ids = PageIds::of(match job {
         Job::Phase(r, p) => IdSpace::Phase(site.phase(r, p)),
         Job::Roadmap(r) => IdSpace::Overview(&site.roadmaps[r]),
         _ => IdSpace::Other,
