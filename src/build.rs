@@ -53,6 +53,14 @@ pub struct Kept {
     markdown: crate::markdown::Cache,
 }
 
+impl Kept {
+    /// The paths the file watcher reported since the last load; `None`
+    /// when it may have missed some (every file is then looked at).
+    pub fn report(&mut self, changed: Option<&[PathBuf]>) {
+        self.sources.report(changed);
+    }
+}
+
 /// Reads and resolves the site at `root`; with `kept`, files unchanged since
 /// the last call are not read again and Markdown texts not parsed again.
 pub fn load(root: &Path, opts: &Options, kept: Option<&mut Kept>) -> Loaded {

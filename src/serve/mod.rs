@@ -64,7 +64,7 @@ pub fn serve(opts: &ServeOptions) -> Result<(), Error> {
     let shared = http::Shared::new(&root);
     let builds = BuildIds::new();
 
-    let outcome = session.rebuild();
+    let outcome = session.rebuild(None);
     print_outcome(&outcome, true);
     announce(&shared, &builds.next(), &outcome, &session);
     crate::build::save_highlight_cache();
@@ -78,10 +78,11 @@ pub fn serve(opts: &ServeOptions) -> Result<(), Error> {
     }
 
     let (mut watcher, changes) = watcher::SiteWatcher::start(&root, opts.poll).map_err(Error::Fatal)?;
+    let mut reported = Reported::default();
     while let Some(paths) = next_changes(&root, &changes) {
         watcher.watch_new_folders();
         print_paths(&root, &paths);
-        let outcome = session.rebuild();
+        let outcome = session.rebuild(reported.since_last(&paths));
         print_outcome(&outcome, false);
         announce(&shared, &builds.next(), &outcome, &session);
         // After the reload is sent: the browser need not wait for the disk.
@@ -99,10 +100,11 @@ pub fn watch(opts: &WatchOptions) -> Result<(), Error> {
     };
     let mut session = Session::new(&root, resolve, false);
     let (mut watcher, changes) = watcher::SiteWatcher::start(&root, opts.poll).map_err(Error::Fatal)?;
+    let mut reported = Reported::default();
     let mut written_once = false;
     // The files on disk that waymark wrote, for the output's marker.
     let mut written = std::collections::BTreeSet::new();
-    let outcome = session.rebuild();
+    let outcome = session.rebuild(None);
     print_outcome(&outcome, true);
     if let Ok(changes) = &outcome.result {
         written_once = write_all(&out_dir, changes, &mut written);
@@ -116,7 +118,7 @@ pub fn watch(opts: &WatchOptions) -> Result<(), Error> {
     while let Some(paths) = next_changes(&root, &changes) {
         watcher.watch_new_folders();
         print_paths(&root, &paths);
-        let outcome = session.rebuild();
+        let outcome = session.rebuild(reported.since_last(&paths));
         print_outcome(&outcome, false);
         crate::build::save_highlight_cache();
         if let Ok(changes) = &outcome.result {
@@ -130,6 +132,20 @@ pub fn watch(opts: &WatchOptions) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// Whether a batch of changed paths is every change since the last
+/// rebuild. The first is not: files may have changed between the first
+/// build and the start of the watcher.
+#[derive(Default)]
+struct Reported {
+    watching: bool,
+}
+
+impl Reported {
+    fn since_last<'a>(&mut self, paths: &'a [PathBuf]) -> Option<&'a [PathBuf]> {
+        std::mem::replace(&mut self.watching, true).then_some(paths)
+    }
 }
 
 /// The site root as an absolute path (file events carry absolute paths).

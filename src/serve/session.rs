@@ -94,8 +94,11 @@ impl Session {
     /// Rebuilds; a panic inside (a bug in waymark, never the author's
     /// fault) becomes an internal error and the last good build stays, so
     /// the preview never ends because of one bad edit.
-    pub fn rebuild(&mut self) -> Outcome {
+    /// `changed`: every path that changed since the last rebuild, as the
+    /// file watcher reported them (`None`: not known).
+    pub fn rebuild(&mut self, changed: Option<&[PathBuf]>) -> Outcome {
         let started = Instant::now();
+        self.kept.report(changed);
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.rebuild_unguarded())) {
             Ok(outcome) => outcome,
             Err(panic) => {
@@ -375,9 +378,9 @@ mod tests {
     fn a_body_edit_rewrites_only_the_pages_that_show_it() {
         let dir = site();
         let mut session = Session::new(dir.path(), Options::default(), true);
-        let first = session.rebuild();
+        let first = session.rebuild(None);
         assert!(changed(&first).len() > 10);
-        let again = session.rebuild();
+        let again = session.rebuild(None);
         assert_eq!(
             changed(&again),
             Vec::<String>::new(),
@@ -389,7 +392,7 @@ mod tests {
             "content/articles/two.md",
             "---\ntitle: Two\ndate: 2025-01-02\n---\nAlone, edited.\n",
         );
-        let edit = session.rebuild();
+        let edit = session.rebuild(None);
         let files = changed(&edit);
         assert!(files.contains(&"articles/two/index.html".to_owned()), "{files:?}");
         assert!(files.contains(&"atom.xml".to_owned()), "the feed shows article bodies");
@@ -399,6 +402,48 @@ mod tests {
         let stats = edit.result.as_ref().ok().unwrap().stats;
         assert_eq!(stats.pages - stats.unchanged, 3, "{files:?}");
         assert!(files.contains(&"articles/index.html".to_owned()) && files.contains(&"index.html".to_owned()));
+    }
+
+    /// Files saved long enough ago to be kept, as after a while of editing.
+    fn settle(root: &Path) {
+        let long_ago = SystemTime::now() - std::time::Duration::from_secs(60);
+        for entry in walkdir::WalkDir::new(root.join("content")) {
+            let entry = entry.unwrap();
+            if entry.file_type().is_file() {
+                let file = std::fs::File::options().write(true).open(entry.path()).unwrap();
+                file.set_modified(long_ago).unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn a_kept_file_is_read_again_only_when_the_watcher_reports_it_or_its_folder() {
+        let dir = site();
+        let root = dir.path();
+        settle(root);
+        let mut session = Session::new(root, Options::default(), true);
+        session.rebuild(None);
+        let two = |text: &str| format!("---\ntitle: Two\ndate: 2025-01-02\n---\n{text}\n");
+        let page_changed = |outcome: &Outcome| changed(outcome).contains(&"articles/two/index.html".to_owned());
+
+        write(root, "content/articles/two.md", &two("First edit."));
+        settle(root);
+        let other = [root.join("content/articles/one.md")];
+        assert!(!page_changed(&session.rebuild(Some(&other))), "not reported: not read");
+        let folder = [root.join("content/articles")];
+        assert!(page_changed(&session.rebuild(Some(&folder))), "its folder reported");
+
+        write(root, "content/articles/two.md", &two("Second edit."));
+        settle(root);
+        let itself = [root.join("content/articles/two.md")];
+        assert!(page_changed(&session.rebuild(Some(&itself))), "itself reported");
+
+        write(root, "content/articles/two.md", &two("Third edit."));
+        settle(root);
+        assert!(
+            page_changed(&session.rebuild(None)),
+            "nothing known: every file looked at"
+        );
     }
 
     #[test]
@@ -411,16 +456,16 @@ mod tests {
         };
         write(dir.path(), "content/articles/two.md", &two("1", "a"));
         let mut session = Session::new(dir.path(), Options::default(), true);
-        session.rebuild();
+        session.rebuild(None);
         let page = |session: &Session| match &session.files()["articles/two/index.html"] {
             Stored::Bytes { data, .. } => String::from_utf8(data.to_vec()).unwrap(),
             other => panic!("{other:?}"),
         };
         write(dir.path(), "content/articles/two.md", &two("2", "a"));
-        assert!(changed(&session.rebuild()).contains(&"articles/two/index.html".to_owned()));
+        assert!(changed(&session.rebuild(None)).contains(&"articles/two/index.html".to_owned()));
         assert!(page(&session).contains(">2<"), "{}", page(&session));
         write(dir.path(), "content/articles/two.md", &two("2", "b"));
-        assert!(changed(&session.rebuild()).contains(&"articles/two/index.html".to_owned()));
+        assert!(changed(&session.rebuild(None)).contains(&"articles/two/index.html".to_owned()));
         assert!(page(&session).contains("/p/b/"), "{}", page(&session));
     }
 
@@ -428,13 +473,13 @@ mod tests {
     fn a_title_edit_reaches_lists_backlinks_and_the_search_index() {
         let dir = site();
         let mut session = Session::new(dir.path(), Options::default(), true);
-        session.rebuild();
+        session.rebuild(None);
         write(
             dir.path(),
             "content/articles/one.md",
             "---\ntitle: One renamed\ndate: 2025-01-01\n---\nSee [](@topic:a).\n",
         );
-        let files = changed(&session.rebuild());
+        let files = changed(&session.rebuild(None));
         for expected in [
             "articles/one/index.html",
             "articles/index.html",
@@ -457,7 +502,7 @@ mod tests {
             "---\ntitle: Two\ndate: 2025-01-02\n---\nSee [the first topic](@topic:a).\n",
         );
         let mut session = Session::new(dir.path(), Options::default(), true);
-        session.rebuild();
+        session.rebuild(None);
         let fingerprint = |session: &Session, page: &str| session.fingerprints[Path::new(page)];
         let (one, two) = (
             fingerprint(&session, "articles/one/index.html"),
@@ -468,7 +513,7 @@ mod tests {
             "content/roadmaps/r/phases/01-p.yaml",
             "title: P\ntopics:\n  - id: a\n    title: A renamed\n  - id: b\n    title: B\n",
         );
-        let files = changed(&session.rebuild());
+        let files = changed(&session.rebuild(None));
         assert!(files.contains(&"articles/one/index.html".to_owned()), "{files:?}");
         assert_ne!(fingerprint(&session, "articles/one/index.html"), one);
         assert_eq!(
@@ -488,14 +533,14 @@ mod tests {
             "title: Q\ntopics:\n  - id: c\n    title: C\n",
         );
         let mut session = Session::new(dir.path(), Options::default(), true);
-        let first = changed(&session.rebuild());
+        let first = changed(&session.rebuild(None));
         assert!(first.contains(&"handouts/r/q/index.html".to_owned()), "{first:?}");
         write(
             dir.path(),
             "content/roadmaps/r/phases/02-q.yaml",
             "title: Q\ntopics:\n  - id: c\n    title: C renamed\n",
         );
-        let outcome = session.rebuild();
+        let outcome = session.rebuild(None);
         let files = changed(&outcome);
         assert!(files.contains(&"handouts/r/q/index.html".to_owned()), "{files:?}");
         assert!(files.contains(&"handouts/r/index.html".to_owned()), "{files:?}");
@@ -508,15 +553,15 @@ mod tests {
     fn templates_and_static_files_change_only_what_uses_them() {
         let dir = site();
         let mut session = Session::new(dir.path(), Options::default(), true);
-        session.rebuild();
+        session.rebuild(None);
         write(dir.path(), "static/extra.css", "a { color: red }");
-        assert_eq!(changed(&session.rebuild()), ["extra.css"]);
+        assert_eq!(changed(&session.rebuild(None)), ["extra.css"]);
         write(
             dir.path(),
             "templates/topic.html",
             "{% extends \"base.html\" %}{% block content %}<h1>{{ topic.title }}!</h1>{% endblock content %}",
         );
-        let files = changed(&session.rebuild());
+        let files = changed(&session.rebuild(None));
         assert_eq!(files, ["roadmaps/r/p/a/index.html", "roadmaps/r/p/b/index.html"]);
     }
 
@@ -531,7 +576,7 @@ mod tests {
     /// Every page and file as a fresh session builds them.
     fn fresh(root: &Path) -> BTreeMap<String, Vec<u8>> {
         let mut session = Session::new(root, Options::default(), true);
-        if let Err(failure) = session.rebuild().result {
+        if let Err(failure) = session.rebuild(None).result {
             panic!("{:?}", failure.report());
         }
         bytes_of(&session)
@@ -557,17 +602,17 @@ mod tests {
         let one = |word: &str| format!("---\ntitle: One {word}\ndate: 2025-01-01\n---\nSee [](@topic:a).\n");
         write_aged(root, "content/articles/one.md", &one("aaa"), hour);
         let mut session = Session::new(root, Options::default(), true);
-        session.rebuild();
+        session.rebuild(None);
 
         // Same size, another time: read again.
         write_aged(root, "content/articles/one.md", &one("bbb"), hour / 2);
-        session.rebuild();
+        session.rebuild(None);
         assert_eq!(bytes_of(&session), fresh(root));
         assert!(String::from_utf8_lossy(&bytes_of(&session)["articles/one/index.html"]).contains("One bbb"));
 
         // Another size, the same time: read again.
         write_aged(root, "content/articles/one.md", &one("cccc"), hour / 2);
-        session.rebuild();
+        session.rebuild(None);
         assert_eq!(bytes_of(&session), fresh(root));
 
         // A phase edit, a new article and a removed one.
@@ -584,20 +629,20 @@ mod tests {
             hour,
         );
         std::fs::remove_file(root.join("content/articles/two.md")).unwrap();
-        session.rebuild();
+        session.rebuild(None);
         assert_eq!(bytes_of(&session), fresh(root));
         assert!(!bytes_of(&session).contains_key("articles/two/index.html"));
 
         // A broken file and its fix, both old.
         write_aged(root, "content/articles/three.md", "---\ntitle: [\n---\n", hour / 4);
-        assert!(session.rebuild().result.is_err());
+        assert!(session.rebuild(None).result.is_err());
         write_aged(
             root,
             "content/articles/three.md",
             "---\ntitle: Three again\ndate: 2025-02-01\n---\nNew.\n",
             hour / 5,
         );
-        session.rebuild();
+        session.rebuild(None);
         assert_eq!(bytes_of(&session), fresh(root));
     }
 
@@ -605,10 +650,10 @@ mod tests {
     fn a_failed_rebuild_keeps_the_last_good_files() {
         let dir = site();
         let mut session = Session::new(dir.path(), Options::default(), true);
-        session.rebuild();
+        session.rebuild(None);
         let before = session.files();
         write(dir.path(), "content/roadmaps/r/phases/01-p.yaml", "title: [\n");
-        let outcome = session.rebuild();
+        let outcome = session.rebuild(None);
         let failure = outcome.result.err().expect("a failure");
         let report = failure.report();
         assert!(

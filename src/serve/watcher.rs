@@ -69,7 +69,8 @@ const POLL_INTERVAL: Duration = Duration::from_millis(500);
 impl SiteWatcher {
     pub fn start(root: &Path, poll: bool) -> Result<(SiteWatcher, Receiver<Vec<PathBuf>>), String> {
         let (tx, rx) = channel();
-        let handler = move |result: DebounceEventResult| forward(&tx, result);
+        let everything = root.join("content");
+        let handler = move |result: DebounceEventResult| forward(&tx, &everything, result);
         let inner = if poll {
             // Modification times are compared in whole seconds, which misses
             // two saves within a second: compare contents as well.
@@ -128,15 +129,23 @@ impl SiteWatcher {
     }
 }
 
-fn forward(tx: &Sender<Vec<PathBuf>>, result: DebounceEventResult) {
+/// Sends the changed paths on. The preview reads again only files whose
+/// path (or a folder above it) is among them, so where changes may have
+/// been missed (the system dropped events, or watching failed) the whole
+/// `content` folder is reported instead.
+fn forward(tx: &Sender<Vec<PathBuf>>, content: &Path, result: DebounceEventResult) {
     match result {
         Ok(events) => {
-            // Reading a file is not changing it (and the build reads every file).
-            let paths: Vec<PathBuf> = events
-                .into_iter()
-                .filter(|e| !matches!(e.event.kind, EventKind::Access(_)))
-                .flat_map(|e| e.event.paths)
-                .collect();
+            let mut paths = Vec::new();
+            for event in events {
+                if event.need_rescan() {
+                    paths.push(content.to_path_buf());
+                }
+                // Reading a file is not changing it (and the build reads every file).
+                if !matches!(event.event.kind, EventKind::Access(_)) {
+                    paths.extend(event.event.paths);
+                }
+            }
             if !paths.is_empty() {
                 let _ = tx.send(paths);
             }
@@ -145,6 +154,7 @@ fn forward(tx: &Sender<Vec<PathBuf>>, result: DebounceEventResult) {
             for error in errors {
                 eprintln!("warning: watching failed: {error}");
             }
+            let _ = tx.send(vec![content.to_path_buf()]);
         }
     }
 }

@@ -157,8 +157,12 @@ pub fn load(root: &Path, diags: &mut Diagnostics, mut reuse: Option<&mut Reuse>)
 
     let content = root.join("content");
     let mut jobs: Vec<(Role, PathBuf, PathBuf)> = Vec::new();
+    // A file reached through a symlink may change where no watcher sees it.
+    let mut trusted = true;
     if content.is_dir() {
-        for entry in walk(root, &content, diags) {
+        let (files, linked) = walk(root, &content, diags);
+        trusted = !linked;
+        for entry in files {
             let relative = entry.strip_prefix(&content).unwrap_or(&entry).to_path_buf();
             let role = classify(&relative);
             jobs.push((role, entry, relative));
@@ -180,6 +184,8 @@ pub fn load(root: &Path, diags: &mut Diagnostics, mut reuse: Option<&mut Reuse>)
         .par_iter()
         .map(|(role, path, _)| match role {
             Role::Asset | Role::Misplaced => Read::Skipped,
+            // The watcher reported no change to it: not even looked at.
+            _ if trusted && kept.is_some_and(|kept| kept.unreported(path)) => Read::Unchanged,
             _ => {
                 let stamp = kept.and_then(|_| reuse::Stamp::of(path));
                 match kept {
@@ -439,9 +445,11 @@ fn register(
 /// outside `root` (a file, a folder, `/proc/self/environ`) is an error
 /// naming the link and its target, so nothing from outside is published.
 /// Devices, FIFOs and sockets are never read.
-fn walk(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<PathBuf> {
+/// The files under `dir`, and whether any was reached through a symlink.
+fn walk(root: &Path, dir: &Path, diags: &mut Diagnostics) -> (Vec<PathBuf>, bool) {
     let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     let escapes = std::cell::RefCell::new(Vec::new());
+    let linked = std::cell::Cell::new(false);
     let mut files = Vec::new();
     let walker = walkdir::WalkDir::new(dir)
         .follow_links(true)
@@ -453,6 +461,7 @@ fn walk(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<PathBuf> {
             if !e.path_is_symlink() && e.depth() > 0 {
                 return true;
             }
+            linked.set(linked.get() || e.path_is_symlink());
             match std::fs::canonicalize(e.path()) {
                 Ok(target) if target.starts_with(&real_root) => true,
                 Ok(target) => {
@@ -500,7 +509,7 @@ fn walk(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<PathBuf> {
     // In the order of a walk sorted by name in each folder, sorted once:
     // sorting in the walk takes each path's file name apart per comparison.
     files.sort_by_cached_key(|path| walk_order(path.strip_prefix(dir).unwrap_or(path)));
-    files
+    (files, linked.get())
 }
 
 /// A sort key that orders paths as a walk sorted by name in each folder
@@ -521,6 +530,7 @@ fn collect_copied(root: &Path, dir: &Path, diags: &mut Diagnostics) -> Vec<Copie
         return Vec::new();
     }
     walk(root, dir, diags)
+        .0
         .into_iter()
         .map(|source| {
             let relative = slash_path(source.strip_prefix(dir).unwrap_or(&source));

@@ -20,6 +20,11 @@ pub struct Reuse {
     kept: FxHashMap<OsString, Kept>,
     /// The current load; files not seen in it are dropped after it.
     load: u64,
+    /// The paths the file watcher reported since the last load, when it
+    /// reported every change: a kept file outside them (and outside every
+    /// reported folder) is unchanged without looking at it. `None`: any
+    /// file may have changed, so each is looked at.
+    reported: Option<Vec<OsString>>,
 }
 
 /// A file kept as read and parsed. Files whose parse reported anything are
@@ -60,6 +65,24 @@ impl Stamp {
 }
 
 impl Reuse {
+    /// Says which paths changed since the last load (`None`: unknown).
+    pub fn report(&mut self, changed: Option<&[std::path::PathBuf]>) {
+        self.reported = changed.map(|paths| paths.iter().map(|p| p.as_os_str().to_owned()).collect());
+    }
+
+    /// Whether the file at `path` is kept and no change was reported for it
+    /// or a folder above it.
+    pub(super) fn unreported(&self, path: &Path) -> bool {
+        let Some(reported) = &self.reported else { return false };
+        let kept = self.kept.contains_key(path.as_os_str());
+        let path = path.as_os_str().as_encoded_bytes();
+        kept && !reported.iter().any(|changed| {
+            let changed = changed.as_encoded_bytes();
+            path.starts_with(changed)
+                && (path.len() == changed.len() || std::path::is_separator(char::from(path[changed.len()])))
+        })
+    }
+
     /// Whether the file at `path` is kept and has not changed since.
     pub(super) fn is_unchanged(&self, path: &Path, stamp: Option<Stamp>) -> bool {
         self.kept
