@@ -183,10 +183,19 @@ pub fn render_with(
         previous,
         global: Some(global_fingerprint),
     };
-    let results: Vec<Result<PageResult, Diagnostic>> = jobs
-        .par_iter()
-        .map(|&job| render_page(site, sources, theme, job, sink, incremental, &cards))
-        .collect();
+    // The files besides pages need none of them: made alongside, they fill
+    // the cores while the last pages render.
+    let (results, others) = rayon::join(
+        || {
+            let results: Vec<Result<PageResult, Diagnostic>> = jobs
+                .par_iter()
+                .map(|&job| render_page(site, sources, theme, job, sink, incremental, &cards))
+                .collect();
+            crate::build::stage("pages", t0);
+            results
+        },
+        || other_files(site, theme, sink, printed, incremental),
+    );
     let mut fingerprints = Fingerprints::new();
     let mut unchanged = Vec::new();
     let mut failures = Vec::new();
@@ -203,9 +212,48 @@ pub fn render_with(
         }
     }
     let mut errors = group_errors(failures);
-    crate::build::stage("pages", t0);
-    let t0 = std::time::Instant::now();
+    let OtherFiles {
+        files,
+        errors: other_errors,
+        handouts,
+    } = others;
+    errors.extend(other_errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let stats = Stats {
+        pages: jobs.len(),
+        // Pages kept from the last build are files of the output too.
+        files: files + jobs.len() + handouts.unchanged.len(),
+        unchanged: unchanged.len(),
+    };
+    fingerprints.extend(handouts.fingerprints);
+    unchanged.extend(handouts.unchanged);
+    Ok(Rendered {
+        stats,
+        fingerprints,
+        unchanged,
+    })
+}
 
+/// What rendering everything but the pages did.
+struct OtherFiles {
+    files: usize,
+    errors: Vec<Diagnostic>,
+    handouts: crate::handouts::Rendered,
+}
+
+/// The data files (feed, sitemap, search index…), the static files and the
+/// handouts.
+fn other_files(
+    site: &Site,
+    theme: &Theme,
+    sink: &dyn Sink,
+    printed: &crate::handouts::Printed,
+    incremental: Incremental,
+) -> OtherFiles {
+    let t0 = std::time::Instant::now();
+    let mut errors = Vec::new();
     let mut files = 0;
     let mut write = |path: &Path, bytes: &[u8], errors: &mut Vec<Diagnostic>| match sink.write(path, bytes) {
         Ok(()) => files += 1,
@@ -238,22 +286,11 @@ pub fn render_with(
     let handouts = crate::handouts::render(site, theme, sink, &all, printed, incremental, &mut errors);
     files += handouts.files;
     crate::build::stage("handouts", t0);
-    if !errors.is_empty() {
-        return Err(errors);
+    OtherFiles {
+        files,
+        errors,
+        handouts,
     }
-    let stats = Stats {
-        pages: jobs.len(),
-        // Pages kept from the last build are files of the output too.
-        files: files + jobs.len() + handouts.unchanged.len(),
-        unchanged: unchanged.len(),
-    };
-    fingerprints.extend(handouts.fingerprints);
-    unchanged.extend(handouts.unchanged);
-    Ok(Rendered {
-        stats,
-        fingerprints,
-        unchanged,
-    })
 }
 
 fn write_error(path: &Path, err: &std::io::Error) -> Diagnostic {
