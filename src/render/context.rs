@@ -109,8 +109,8 @@ pub struct PhaseFull<'a> {
     pub has_resources: bool,
     pub has_exercises: bool,
     pub requires: Vec<Link<'a>>,
-    pub required_by: Vec<Link<'a>>,
-    pub referenced_by: Vec<Link<'a>>,
+    pub required_by: Links<'a>,
+    pub referenced_by: Links<'a>,
 }
 
 #[derive(Serialize)]
@@ -135,8 +135,8 @@ pub struct TopicFull<'a> {
     pub resources: Vec<ResourceCtx<'a>>,
     pub exercises: Vec<String>,
     pub requires: Vec<Link<'a>>,
-    pub required_by: Vec<Link<'a>>,
-    pub referenced_by: Vec<Link<'a>>,
+    pub required_by: Links<'a>,
+    pub referenced_by: Links<'a>,
     pub extra: &'a Extra,
 }
 
@@ -170,6 +170,41 @@ pub struct DocCard<'a> {
     pub reading_minutes: usize,
     pub tags: Vec<TagLink<'a>>,
     pub kind: &'static str,
+}
+
+/// Links to nodes, made while serialized: whole for a template, one hash
+/// per link for a fingerprint. Backlink lists of a large site hold
+/// thousands of links, and phase and topic pages and handouts show them.
+#[derive(Clone, Copy)]
+pub struct Links<'a> {
+    site: &'a Site,
+    nodes: &'a [NodeId],
+}
+
+impl Serialize for Links<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let ctx = Ctx {
+            site: self.site,
+            root: "",
+        };
+        let whole = serializer.is_human_readable();
+        let mut seq = serializer.serialize_seq(Some(self.nodes.len()))?;
+        for &node in self.nodes {
+            let link = ctx.link(node);
+            if whole {
+                seq.serialize_element(&link)?;
+            } else {
+                // Each part hashed on its own, seeded by the one before:
+                // ("ab", "c") and ("a", "bc") differ.
+                let mut hash = xxhash_rust::xxh3::xxh3_64(link.title.as_bytes());
+                hash = xxhash_rust::xxh3::xxh3_64_with_seed(link.path.as_str().as_bytes(), hash);
+                hash = xxhash_rust::xxh3::xxh3_64_with_seed(link.kind.as_bytes(), hash);
+                seq.serialize_element(&hash)?;
+            }
+        }
+        seq.end()
+    }
 }
 
 /// Each article's card as a digest, taken at most once per render: a large
@@ -242,7 +277,7 @@ pub struct DocFull<'a> {
     pub hero_image: Option<String>,
     pub roadmap: Option<Link<'a>>,
     pub draft: bool,
-    pub referenced_by: Vec<Link<'a>>,
+    pub referenced_by: Links<'a>,
     pub extra: &'a Extra,
 }
 
@@ -278,8 +313,8 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn links(&self, nodes: &[NodeId]) -> Vec<Link<'a>> {
-        nodes.iter().map(|&n| self.link(n)).collect()
+    pub fn links(&self, nodes: &'a [NodeId]) -> Links<'a> {
+        Links { site: self.site, nodes }
     }
 
     /// What roadmap `r`'s phase or topic requires; one in another roadmap

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::context::{Ctx, Link};
+use super::context::{Ctx, Links};
 use super::theme::Theme;
 use crate::diag::Diagnostic;
 use crate::model::{Cost, Duration, Hours, NodeId, ResourceKind, Site, SitePath};
@@ -320,7 +320,7 @@ struct CatalogItem<'a> {
     kind: &'static str,
     cost: &'static str,
     cost_label: &'static str,
-    used_by: Vec<Link<'a>>,
+    used_by: Links<'a>,
 }
 
 #[derive(Serialize)]

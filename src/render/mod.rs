@@ -615,7 +615,7 @@ fn page_data<'a>(ctx: &Ctx<'a>, cards: &'a CardDigests, job: Job) -> Box<dyn era
                 phases: Vec<context::PhaseCard<'a>>,
                 pages: Vec<context::Link<'a>>,
                 articles: context::Cards<'a>,
-                referenced_by: Vec<context::Link<'a>>,
+                referenced_by: context::Links<'a>,
                 diagram: String,
                 plan: timeline::Plan,
                 timeline: String,
