@@ -47,9 +47,9 @@ const SPARES: &str = "previous-outputs";
 
 /// Where a replaced output is kept: a folder in a site's cache folder.
 #[derive(Debug, Clone)]
-pub struct Spare {
-    pub site_root: PathBuf,
-    pub path: PathBuf,
+pub(super) struct Spare {
+    pub(super) site_root: PathBuf,
+    pub(super) path: PathBuf,
 }
 
 /// Checks that `output` may receive the site at `root` and returns it, or

@@ -121,28 +121,14 @@ impl StagedDir {
         let (dir, records) = self.previous.as_ref()?;
         let record = records.get(key).filter(|r| matches(r))?;
         let old = dir.join(key);
-        let meta = fs::symlink_metadata(&old).ok().filter(fs::Metadata::is_file)?;
-        let now = Written::of(record.hash, &meta)?;
-        (Written {
-            inputs: record.inputs,
-            ..now
-        } == *record)
-            .then_some((old, *record))
+        as_written(&old, record).then_some((old, *record))
     }
 
     /// The recycled output's record of `key`, when it `matches` and the
     /// file is still in the staging folder as that build left it.
     fn recycled_file(&self, key: &str, matches: impl Fn(&Written) -> bool) -> Option<Written> {
         let record = self.recycled.as_ref()?.written.get(key).filter(|r| matches(r))?;
-        let meta = fs::symlink_metadata(self.staging.path().join(key))
-            .ok()
-            .filter(fs::Metadata::is_file)?;
-        let now = Written::of(record.hash, &meta)?;
-        (Written {
-            inputs: record.inputs,
-            ..now
-        } == *record)
-            .then_some(*record)
+        as_written(&self.staging.path().join(key), record).then_some(*record)
     }
 
     /// Clears `full` before something new is written there. A recycled
@@ -214,7 +200,7 @@ impl StagedDir {
 
     /// Makes the staged folder the output folder. `target` must be missing,
     /// empty, or hold only files an earlier build listed (checked by the
-    /// caller): the previous folder is deleted whole.
+    /// caller): the previous folder is kept as the spare, or deleted whole.
     pub(super) fn replace(self, target: &Path) -> io::Result<()> {
         self.drop_stale()?;
         self.manifest().write(self.staging.path())?;
@@ -342,6 +328,19 @@ fn evict_spares(spares: &Path) {
     for (_, path) in &kept[..kept.len() - SPARES_KEPT] {
         let _ = fs::remove_dir_all(path);
     }
+}
+
+/// Whether the file at `path` is still as `record` says it was written:
+/// the same size and time, so not edited by hand since.
+fn as_written(path: &Path, record: &Written) -> bool {
+    let meta = fs::symlink_metadata(path).ok().filter(fs::Metadata::is_file);
+    meta.and_then(|meta| Written::of(record.hash, &meta))
+        .is_some_and(|now| {
+            Written {
+                inputs: record.inputs,
+                ..now
+            } == *record
+        })
 }
 
 /// Takes the spare output over as the staging folder `into` (an empty

@@ -183,27 +183,15 @@ pub struct Links<'a> {
 
 impl Serialize for Links<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let ctx = Ctx {
-            site: self.site,
-            root: "",
-        };
-        let whole = serializer.is_human_readable();
-        let mut seq = serializer.serialize_seq(Some(self.nodes.len()))?;
-        for &node in self.nodes {
+        let link_hash = |ctx: &Ctx, node| {
             let link = ctx.link(node);
-            if whole {
-                seq.serialize_element(&link)?;
-            } else {
-                // Each part hashed on its own, seeded by the one before:
-                // ("ab", "c") and ("a", "bc") differ.
-                let mut hash = xxhash_rust::xxh3::xxh3_64(link.title.as_bytes());
-                hash = xxhash_rust::xxh3::xxh3_64_with_seed(link.path.as_str().as_bytes(), hash);
-                hash = xxhash_rust::xxh3::xxh3_64_with_seed(link.kind.as_bytes(), hash);
-                seq.serialize_element(&hash)?;
-            }
-        }
-        seq.end()
+            // Each part hashed on its own, seeded by the one before:
+            // ("ab", "c") and ("a", "bc") differ.
+            let hash = xxhash_rust::xxh3::xxh3_64(link.title.as_bytes());
+            let hash = xxhash_rust::xxh3::xxh3_64_with_seed(link.path.as_str().as_bytes(), hash);
+            xxhash_rust::xxh3::xxh3_64_with_seed(link.kind.as_bytes(), hash)
+        };
+        each_node(serializer, self.site, self.nodes, Ctx::link, link_hash)
     }
 }
 
@@ -218,12 +206,7 @@ impl CardDigests {
     }
 
     fn of(&self, ctx: &Ctx, node: NodeId) -> u64 {
-        let digest = || {
-            let mut bytes = Vec::with_capacity(512);
-            // Into memory: cannot fail (see `render::erased::hash_of`).
-            let _ = ciborium::into_writer(&ctx.doc_card(node), &mut bytes);
-            xxhash_rust::xxh3::xxh3_64(&bytes)
-        };
+        let digest = || super::data_fingerprint(&ctx.doc_card(node));
         match node {
             NodeId::Article(i) => *self.0[i].get_or_init(digest),
             _ => digest(),
@@ -242,22 +225,33 @@ pub struct Cards<'a> {
 
 impl Serialize for Cards<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let ctx = Ctx {
-            site: self.site,
-            root: "",
-        };
-        let whole = serializer.is_human_readable();
-        let mut seq = serializer.serialize_seq(Some(self.nodes.len()))?;
-        for &node in &self.nodes {
-            if whole {
-                seq.serialize_element(&ctx.doc_card(node))?;
-            } else {
-                seq.serialize_element(&self.digests.of(&ctx, node))?;
-            }
-        }
-        seq.end()
+        let digest = |ctx: &Ctx, node| self.digests.of(ctx, node);
+        each_node(serializer, self.site, &self.nodes, Ctx::doc_card, digest)
     }
+}
+
+/// A sequence with one entry per node: `whole` for a template, `digest`
+/// for a fingerprint (the only binary serializer). Links made here show no
+/// page-relative path, so neither depends on the page.
+fn each_node<'a, S: serde::Serializer, T: Serialize>(
+    serializer: S,
+    site: &'a Site,
+    nodes: &[NodeId],
+    whole: impl Fn(&Ctx<'a>, NodeId) -> T,
+    digest: impl Fn(&Ctx<'a>, NodeId) -> u64,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let ctx = Ctx { site, root: "" };
+    let human = serializer.is_human_readable();
+    let mut seq = serializer.serialize_seq(Some(nodes.len()))?;
+    for &node in nodes {
+        if human {
+            seq.serialize_element(&whole(&ctx, node))?;
+        } else {
+            seq.serialize_element(&digest(&ctx, node))?;
+        }
+    }
+    seq.end()
 }
 
 #[derive(Serialize)]

@@ -818,20 +818,22 @@ mod erased {
     /// so strings are copied, not escaped as in JSON, and values that know
     /// it serialize a digest: Markdown, dates) into a reused buffer, then
     /// hashed at once with xxh3. CBOR says which map key goes with which
-    /// value, so different values never serialize alike.
+    /// value, so different values never serialize alike. A value may take
+    /// a fingerprint of a part while it is serialized (an article card):
+    /// the buffer is taken out meanwhile, and the inner call gets its own.
     pub fn hash_of<T: Serialize>(value: &T) -> u64 {
-        BUFFER.with(|buffer| {
-            let mut buffer = buffer.borrow_mut();
-            buffer.clear();
-            // Writing into memory cannot fail; a context that cannot be
-            // serialized fails later, when rendering, with a proper message.
-            let _ = ciborium::into_writer(value, &mut *buffer);
-            xxhash_rust::xxh3::xxh3_64(&buffer)
-        })
+        let mut buffer = BUFFER.take();
+        buffer.clear();
+        // Writing into memory cannot fail; a context that cannot be
+        // serialized fails later, when rendering, with a proper message.
+        let _ = ciborium::into_writer(value, &mut buffer);
+        let hash = xxhash_rust::xxh3::xxh3_64(&buffer);
+        BUFFER.set(buffer);
+        hash
     }
 }
 
-/// A hash of a handout's data, with every Markdown text as its digest.
+/// A hash of any template data, with every Markdown text as its digest.
 pub(crate) fn data_fingerprint<T: Serialize>(data: &T) -> u64 {
     erased::hash_of(data)
 }
