@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{Printed, phase_path, qr};
 use crate::model::{Paper, Site, SitePath};
-use crate::render::context::{Ctx, PhaseFull, RoadmapCard};
+use crate::render::context::{Ctx, Digests, PhaseFull, RoadmapCard};
 
 /// What every handout page shows around its content.
 #[derive(Serialize)]
@@ -43,11 +43,8 @@ pub struct HandoutPhase<'a> {
     full: PhaseFull<'a>,
 }
 
-fn handout_phase<'a>(site: &'a Site, r: usize, p: usize, prefix: String, printed: &Printed) -> HandoutPhase<'a> {
-    let ctx = Ctx {
-        site,
-        root: site.config.base_url.as_str(),
-    };
+fn handout_phase<'a>(ctx: &Ctx<'a>, r: usize, p: usize, prefix: String, printed: &Printed) -> HandoutPhase<'a> {
+    let site = ctx.site;
     let phase = site.phase(r, p);
     let roadmap = &site.roadmaps[r];
     let live_url = site.config.base_url.permalink(&phase.path);
@@ -60,6 +57,15 @@ fn handout_phase<'a>(site: &'a Site, r: usize, p: usize, prefix: String, printed
         live_url,
         start: printed.starts.get(&phase_path(site, r, p)).copied(),
         full: ctx.phase_full(r, p),
+    }
+}
+
+/// Links on paper are absolute: they start with the site's address.
+fn handout_ctx<'a>(site: &'a Site, digests: Option<&'a Digests>) -> Ctx<'a> {
+    Ctx {
+        site,
+        root: site.config.base_url.as_str(),
+        digests,
     }
 }
 
@@ -85,15 +91,19 @@ pub struct PhasePage<'a> {
     booklet: SitePath,
 }
 
-pub fn phase_page<'a>(site: &'a Site, r: usize, p: usize, path: &SitePath) -> PhasePage<'a> {
-    let ctx = Ctx {
-        site,
-        root: site.config.base_url.as_str(),
-    };
+/// The context of phase `p`'s handout. `digests`: shared by a render's fingerprints.
+pub fn phase_page<'a>(
+    site: &'a Site,
+    digests: Option<&'a Digests>,
+    r: usize,
+    p: usize,
+    path: &SitePath,
+) -> PhasePage<'a> {
+    let ctx = handout_ctx(site, digests);
     PhasePage {
         page: page(site, path),
         roadmap: ctx.roadmap_card(r),
-        phase: handout_phase(site, r, p, String::new(), &Printed::default()),
+        phase: handout_phase(&ctx, r, p, String::new(), &Printed::default()),
         phase_count: site.roadmaps[r].phases.len(),
         booklet: super::booklet_path(site, r),
     }
@@ -110,11 +120,15 @@ pub struct BookletPage<'a> {
     phases: Vec<HandoutPhase<'a>>,
 }
 
-pub fn booklet_page<'a>(site: &'a Site, r: usize, path: &SitePath, printed: &Printed) -> BookletPage<'a> {
-    let ctx = Ctx {
-        site,
-        root: site.config.base_url.as_str(),
-    };
+/// The context of roadmap `r`'s booklet. `digests`: shared by a render's fingerprints.
+pub fn booklet_page<'a>(
+    site: &'a Site,
+    digests: Option<&'a Digests>,
+    r: usize,
+    path: &SitePath,
+    printed: &Printed,
+) -> BookletPage<'a> {
+    let ctx = handout_ctx(site, digests);
     let roadmap = &site.roadmaps[r];
     let live_url = site.config.base_url.permalink(&roadmap.path);
     BookletPage {
@@ -123,7 +137,7 @@ pub fn booklet_page<'a>(site: &'a Site, r: usize, path: &SitePath, printed: &Pri
         qr: qr::svg(&live_url, &format!("QR code of {live_url}")),
         live_url,
         phases: (0..roadmap.phases.len())
-            .map(|p| handout_phase(site, r, p, format!("{}--", site.phase(r, p).id), printed))
+            .map(|p| handout_phase(&ctx, r, p, format!("{}--", site.phase(r, p).id), printed))
             .collect(),
     }
 }

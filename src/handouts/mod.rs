@@ -169,7 +169,7 @@ pub(crate) fn render(
     use rayon::prelude::*;
     let phases = selection.phases(site).into_par_iter().map(|(r, p)| {
         let path = phase_path(site, r, p);
-        let data = context::phase_page(site, r, p, &path);
+        let data = context::phase_page(site, incremental.digests, r, p, &path);
         one(theme, sink, "handout.html", path, &data, incremental)
     });
     let booklets = (0..site.roadmaps.len())
@@ -177,7 +177,7 @@ pub(crate) fn render(
         .filter(|&r| selection.booklet(site, r))
         .map(|r| {
             let path = booklet_path(site, r);
-            let data = context::booklet_page(site, r, &path, printed);
+            let data = context::booklet_page(site, incremental.digests, r, &path, printed);
             one(theme, sink, "handout_booklet.html", path, &data, incremental)
         });
     let results: Vec<Handout> = phases.chain(booklets).collect();

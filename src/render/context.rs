@@ -13,10 +13,13 @@ use crate::model::{
     Cost, Date, Doc, Duration, Extra, Hours, MdId, NodeId, Phase, Resource, ResourceKind, Site, SitePath, Topic,
 };
 
-/// The pieces every context is built from: the site, and the page's root prefix.
+/// The pieces every context is built from: the site, the page's root
+/// prefix, and the digests a render shares between its pages (`None`:
+/// each fingerprint takes its own).
 pub struct Ctx<'a> {
     pub site: &'a Site,
     pub root: &'a str,
+    pub digests: Option<&'a Digests>,
 }
 
 #[derive(Serialize, Clone)]
@@ -172,86 +175,131 @@ pub struct DocCard<'a> {
     pub kind: &'static str,
 }
 
-/// Links to nodes, made while serialized: whole for a template, one hash
-/// per link for a fingerprint. Backlink lists of a large site hold
-/// thousands of links, and phase and topic pages and handouts show them.
+/// Links to nodes, made while serialized: whole for a template, one digest
+/// of the whole list for a fingerprint. Backlink lists of a large site hold
+/// thousands of links, and a topic's show on its page, its phase's page,
+/// its handout and its booklet.
 #[derive(Clone, Copy)]
 pub struct Links<'a> {
     site: &'a Site,
     nodes: &'a [NodeId],
+    list: Backlinks,
+    digests: Option<&'a Digests>,
+}
+
+impl Links<'_> {
+    fn digest(&self) -> u64 {
+        let compute = || {
+            use std::hash::Hasher;
+            let ctx = Ctx {
+                site: self.site,
+                root: "",
+                digests: None,
+            };
+            let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+            hasher.write_u64(self.nodes.len() as u64);
+            for &node in self.nodes {
+                let link = ctx.link(node);
+                // Each part hashed on its own, seeded by the one before:
+                // ("ab", "c") and ("a", "bc") differ.
+                let hash = xxhash_rust::xxh3::xxh3_64(link.title.as_bytes());
+                let hash = xxhash_rust::xxh3::xxh3_64_with_seed(link.path.as_str().as_bytes(), hash);
+                hasher.write_u64(xxhash_rust::xxh3::xxh3_64_with_seed(link.kind.as_bytes(), hash));
+            }
+            hasher.finish()
+        };
+        match self.digests.and_then(|d| d.lists.get(&self.list)) {
+            Some(once) => *once.get_or_init(compute),
+            None => compute(),
+        }
+    }
 }
 
 impl Serialize for Links<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let link_hash = |ctx: &Ctx, node| {
-            let link = ctx.link(node);
-            // Each part hashed on its own, seeded by the one before:
-            // ("ab", "c") and ("a", "bc") differ.
-            let hash = xxhash_rust::xxh3::xxh3_64(link.title.as_bytes());
-            let hash = xxhash_rust::xxh3::xxh3_64_with_seed(link.path.as_str().as_bytes(), hash);
-            xxhash_rust::xxh3::xxh3_64_with_seed(link.kind.as_bytes(), hash)
-        };
-        each_node(serializer, self.site, self.nodes, Ctx::link, link_hash)
+        // Only fingerprints use a binary serializer.
+        if serializer.is_human_readable() {
+            let ctx = Ctx {
+                site: self.site,
+                root: "",
+                digests: None,
+            };
+            serializer.collect_seq(self.nodes.iter().map(|&node| ctx.link(node)))
+        } else {
+            serializer.serialize_u64(self.digest())
+        }
     }
 }
 
-/// Each article's card as a digest, taken at most once per render: a large
-/// site lists every article on several pages (its tags, the article list,
-/// its roadmap), and every page is fingerprinted on every rebuild.
-pub struct CardDigests(Vec<OnceLock<u64>>);
+/// Which list of links a [`Links`] is, to share its digest.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backlinks {
+    /// The pages that link to a node.
+    References(NodeId),
+    /// The phases and topics that require a node.
+    Requirements(NodeId),
+    /// The pages that recommend entry `i` of the resource catalog.
+    Recommendations(usize),
+}
 
-impl CardDigests {
-    pub fn new(site: &Site) -> CardDigests {
-        CardDigests((0..site.articles.len()).map(|_| OnceLock::new()).collect())
+/// Digests of what many pages show, each taken at most once per render:
+/// every page is fingerprinted on every preview rebuild, and a large site
+/// lists every article on several pages (its tags, the article list, its
+/// roadmap) and a topic's backlinks on four. Cards and links show no link
+/// relative to the page, so one digest holds for every page.
+pub struct Digests {
+    cards: Vec<OnceLock<u64>>,
+    lists: rustc_hash::FxHashMap<Backlinks, OnceLock<u64>>,
+}
+
+impl Digests {
+    pub fn new(site: &Site) -> Digests {
+        let graph = &site.graph;
+        let lists = (graph.referenced_by.keys().map(|&node| Backlinks::References(node)))
+            .chain(graph.required_by.keys().map(|&node| Backlinks::Requirements(node)))
+            .chain((0..site.catalog.len()).map(Backlinks::Recommendations))
+            .map(|list| (list, OnceLock::new()))
+            .collect();
+        Digests {
+            cards: (0..site.articles.len()).map(|_| OnceLock::new()).collect(),
+            lists,
+        }
     }
 
-    fn of(&self, ctx: &Ctx, node: NodeId) -> u64 {
+    fn card(&self, ctx: &Ctx, node: NodeId) -> u64 {
         let digest = || super::data_fingerprint(&ctx.doc_card(node));
         match node {
-            NodeId::Article(i) => *self.0[i].get_or_init(digest),
+            NodeId::Article(i) => *self.cards[i].get_or_init(digest),
             _ => digest(),
         }
     }
 }
 
-/// A list of document cards, made while serialized: whole for a template,
-/// one digest per card for a fingerprint. A card shows no link relative to
-/// the page, so its digest holds for every page.
+/// Document cards, made while serialized: whole for a template, one
+/// digest per card for a fingerprint.
 pub struct Cards<'a> {
     pub site: &'a Site,
-    pub digests: &'a CardDigests,
+    pub digests: Option<&'a Digests>,
     pub nodes: Vec<NodeId>,
 }
 
 impl Serialize for Cards<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let digest = |ctx: &Ctx, node| self.digests.of(ctx, node);
-        each_node(serializer, self.site, &self.nodes, Ctx::doc_card, digest)
-    }
-}
-
-/// A sequence with one entry per node: `whole` for a template, `digest`
-/// for a fingerprint (the only binary serializer). Links made here show no
-/// page-relative path, so neither depends on the page.
-fn each_node<'a, S: serde::Serializer, T: Serialize>(
-    serializer: S,
-    site: &'a Site,
-    nodes: &[NodeId],
-    whole: impl Fn(&Ctx<'a>, NodeId) -> T,
-    digest: impl Fn(&Ctx<'a>, NodeId) -> u64,
-) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeSeq;
-    let ctx = Ctx { site, root: "" };
-    let human = serializer.is_human_readable();
-    let mut seq = serializer.serialize_seq(Some(nodes.len()))?;
-    for &node in nodes {
-        if human {
-            seq.serialize_element(&whole(&ctx, node))?;
-        } else {
-            seq.serialize_element(&digest(&ctx, node))?;
+        let ctx = Ctx {
+            site: self.site,
+            root: "",
+            digests: None,
+        };
+        // Only fingerprints use a binary serializer.
+        if serializer.is_human_readable() {
+            return serializer.collect_seq(self.nodes.iter().map(|&node| ctx.doc_card(node)));
         }
+        let digests = self.nodes.iter().map(|&node| match self.digests {
+            Some(digests) => digests.card(&ctx, node),
+            None => super::data_fingerprint(&ctx.doc_card(node)),
+        });
+        serializer.collect_seq(digests)
     }
-    seq.end()
 }
 
 #[derive(Serialize)]
@@ -307,8 +355,28 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn links(&self, nodes: &'a [NodeId]) -> Links<'a> {
-        Links { site: self.site, nodes }
+    /// The pages that link to `node`.
+    pub fn referenced_by(&self, node: NodeId) -> Links<'a> {
+        self.list(self.site.referenced_by(node), Backlinks::References(node))
+    }
+
+    /// The phases and topics that require `node`.
+    pub fn required_by(&self, node: NodeId) -> Links<'a> {
+        self.list(self.site.required_by(node), Backlinks::Requirements(node))
+    }
+
+    /// The pages that recommend entry `i` of the resource catalog.
+    pub fn used_by(&self, i: usize) -> Links<'a> {
+        self.list(&self.site.catalog[i].used_by, Backlinks::Recommendations(i))
+    }
+
+    fn list(&self, nodes: &'a [NodeId], list: Backlinks) -> Links<'a> {
+        Links {
+            site: self.site,
+            nodes,
+            list,
+            digests: self.digests,
+        }
     }
 
     /// What roadmap `r`'s phase or topic requires; one in another roadmap
@@ -402,8 +470,8 @@ impl<'a> Ctx<'a> {
             has_resources: phase.topics.iter().any(|t| !t.resources.is_empty()),
             has_exercises: phase.topics.iter().any(|t| !t.exercises.is_empty()),
             requires: self.requires_links(r, &phase.requires),
-            required_by: self.links(self.site.required_by(node)),
-            referenced_by: self.links(self.site.referenced_by(node)),
+            required_by: self.required_by(node),
+            referenced_by: self.referenced_by(node),
         }
     }
 
@@ -423,8 +491,8 @@ impl<'a> Ctx<'a> {
             resources: topic.resources.iter().map(|r| self.resource(r)).collect(),
             exercises: topic.exercises.iter().filter_map(|&e| self.md(Some(e))).collect(),
             requires: self.requires_links(r, &topic.requires),
-            required_by: self.links(self.site.required_by(node)),
-            referenced_by: self.links(self.site.referenced_by(node)),
+            required_by: self.required_by(node),
+            referenced_by: self.referenced_by(node),
             extra: &topic.extra,
         }
     }
@@ -507,7 +575,7 @@ impl<'a> Ctx<'a> {
             hero_image: doc.hero_image.as_deref().map(|src| self.href(src)),
             roadmap: roadmap.map(|r| self.link(NodeId::Roadmap(r))),
             draft: doc.draft,
-            referenced_by: self.links(self.site.referenced_by(node)),
+            referenced_by: self.referenced_by(node),
             extra: &doc.extra,
         }
     }

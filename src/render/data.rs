@@ -337,8 +337,9 @@ pub fn catalog_context<'a>(ctx: &Ctx<'a>) -> Catalog<'a> {
         let mut entries: Vec<CatalogItem> = site
             .catalog
             .iter()
-            .filter(|e| e.kind == kind)
-            .map(|e| CatalogItem {
+            .enumerate()
+            .filter(|(_, e)| e.kind == kind)
+            .map(|(i, e)| CatalogItem {
                 anchor: &e.anchor,
                 title: &e.title,
                 by: e.by.as_deref(),
@@ -346,7 +347,7 @@ pub fn catalog_context<'a>(ctx: &Ctx<'a>) -> Catalog<'a> {
                 kind: kind.key(),
                 cost: e.cost.map_or("unknown", Cost::key),
                 cost_label: e.cost.map_or("Cost unknown", Cost::label),
-                used_by: ctx.links(&e.used_by),
+                used_by: ctx.used_by(i),
             })
             .collect();
         entries.sort_by_cached_key(|e| e.title.to_lowercase());

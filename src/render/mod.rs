@@ -20,7 +20,7 @@ use serde::Serialize;
 use crate::diag::{Diagnostic, SourceMap};
 use crate::model::{IdSpace, NodeId, PageIds, Site, SitePath};
 use crate::output::Sink;
-use context::{CardDigests, Crumb, Ctx, Meta};
+use context::{Crumb, Ctx, Digests, Meta};
 pub use theme::{Theme, builtin_static, stray_overrides};
 
 /// What one render did, for the summary line.
@@ -150,7 +150,11 @@ pub fn render_with(
     previous: Option<&Fingerprints>,
     printed: &crate::handouts::Printed,
 ) -> Result<Rendered, Vec<Diagnostic>> {
-    let ctx = Ctx { site, root: "" };
+    let ctx = Ctx {
+        site,
+        root: "",
+        digests: None,
+    };
     let site_ctx = SiteCtx {
         title: &site.config.title,
         description: site.config.description.as_deref(),
@@ -178,10 +182,11 @@ pub fn render_with(
 
     let t0 = std::time::Instant::now();
     let jobs = jobs(site);
-    let cards = CardDigests::new(site);
+    let digests = Digests::new(site);
     let incremental = Incremental {
         previous,
         global: Some(global_fingerprint),
+        digests: Some(&digests),
     };
     // The files besides pages need none of them: made alongside, they fill
     // the cores while the last pages render.
@@ -189,7 +194,7 @@ pub fn render_with(
         || {
             let results: Vec<Result<PageResult, Diagnostic>> = jobs
                 .par_iter()
-                .map(|&job| render_page(site, sources, theme, job, sink, incremental, &cards))
+                .map(|&job| render_page(site, sources, theme, job, sink, incremental))
                 .collect();
             crate::build::stage("pages", t0);
             results
@@ -338,7 +343,6 @@ fn render_page(
     job: Job,
     sink: &dyn Sink,
     incremental: Incremental,
-    cards: &CardDigests,
 ) -> Result<PageResult, Diagnostic> {
     let path = job_path(site, job);
     // The 404 page is served at any depth, so its links are absolute.
@@ -346,9 +350,13 @@ fn render_page(
         Job::NotFound => site.config.base_url.as_str().to_owned(),
         _ => path.root_prefix(),
     };
-    let ctx = Ctx { site, root: &root };
+    let ctx = Ctx {
+        site,
+        root: &root,
+        digests: incremental.digests,
+    };
     let meta = meta(&ctx, job, &path);
-    let data = page_data(&ctx, cards, job);
+    let data = page_data(&ctx, job);
     let template = job.template();
     let file = path.output_file();
     let fingerprint = incremental.fingerprint(sink, theme.fingerprint(template), || data.fingerprint(&root, &meta));
@@ -376,6 +384,8 @@ pub(crate) struct Incremental<'a> {
     /// The fingerprint of what every page sees; `None`: not known, so
     /// nothing is fingerprinted or kept.
     global: Option<u64>,
+    /// Digests shared by the pages of this render.
+    pub(crate) digests: Option<&'a Digests>,
 }
 
 impl Incremental<'_> {
@@ -384,6 +394,7 @@ impl Incremental<'_> {
         Incremental {
             previous: None,
             global: None,
+            digests: None,
         }
     }
 
@@ -573,11 +584,11 @@ fn meta<'a>(ctx: &Ctx<'a>, job: Job, path: &'a SitePath) -> Meta<'a> {
 
 /// The page's own template variables, typed; [`erased::Data`] turns them
 /// into a Tera context or a fingerprint.
-fn page_data<'a>(ctx: &Ctx<'a>, cards: &'a CardDigests, job: Job) -> Box<dyn erased::Data + 'a> {
+fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
     let site = ctx.site;
     let cards = |nodes: Vec<NodeId>| context::Cards {
         site,
-        digests: cards,
+        digests: ctx.digests,
         nodes,
     };
     match job {
@@ -640,7 +651,7 @@ fn page_data<'a>(ctx: &Ctx<'a>, cards: &'a CardDigests, job: Job) -> Box<dyn era
                         .map(NodeId::Article)
                         .collect(),
                 ),
-                referenced_by: ctx.links(site.referenced_by(NodeId::Roadmap(r))),
+                referenced_by: ctx.referenced_by(NodeId::Roadmap(r)),
             })
         }
         Job::Phase(r, p) => {
