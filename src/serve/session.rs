@@ -447,6 +447,39 @@ mod tests {
     }
 
     #[test]
+    fn content_is_walked_again_only_when_a_report_can_mean_a_new_or_deleted_file() {
+        let dir = site();
+        let root = dir.path();
+        settle(root);
+        let mut session = Session::new(root, Options::default(), true);
+        session.rebuild(None);
+        let article = |name: &str| root.join(format!("content/articles/{name}.md"));
+        let published =
+            |session: &Session, name: &str| session.files().contains_key(&format!("articles/{name}/index.html"));
+        let three = "---\ntitle: Three\ndate: 2025-01-03\n---\nNew.\n";
+
+        write(root, "content/articles/three.md", three);
+        session.rebuild(Some(&[article("one")]));
+        assert!(!published(&session, "three"), "an edit elsewhere: the last walk holds");
+        write(root, "content/articles/.three.md.swp", "editor state");
+        session.rebuild(Some(&[root.join("content/articles/.three.md.swp")]));
+        assert!(!published(&session, "three"), "a file no walk sees");
+        session.rebuild(Some(&[article("three")]));
+        assert!(published(&session, "three"), "a new file reported");
+
+        std::fs::remove_file(article("two")).unwrap();
+        session.rebuild(Some(&[article("two")]));
+        assert!(!published(&session, "two"), "a deleted file reported");
+
+        write(root, "content/articles/four.md", &three.replace("Three", "Four"));
+        session.rebuild(Some(&[root.join("content/articles")]));
+        assert!(published(&session, "four"), "its folder reported");
+        write(root, "content/articles/five.md", &three.replace("Three", "Five"));
+        session.rebuild(None);
+        assert!(published(&session, "five"), "nothing known: walked");
+    }
+
+    #[test]
     fn an_edit_inside_a_code_block_or_a_link_target_rewrites_the_page() {
         let dir = site();
         let two = |code: &str, topic: &str| {

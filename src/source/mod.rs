@@ -11,6 +11,7 @@ pub use reuse::Reuse;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
@@ -77,6 +78,9 @@ pub struct Sources {
     pub static_files: Vec<CopiedFile>,
     pub templates: Vec<Template>,
 }
+
+/// A file under `content/`: its role, its path, and its path under `content/`.
+type Job = (Role, PathBuf, PathBuf);
 
 /// What a file under `content/` is, by where it sits.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,16 +160,26 @@ pub fn load(root: &Path, diags: &mut Diagnostics, mut reuse: Option<&mut Reuse>)
     }
 
     let content = root.join("content");
-    let mut jobs: Vec<(Role, PathBuf, PathBuf)> = Vec::new();
+    let mut jobs: Arc<[Job]> = Arc::new([]);
     // A file reached through a symlink may change where no watcher sees it.
     let mut trusted = true;
-    if content.is_dir() {
+    if let Some(listing) = reuse.as_deref().and_then(|reuse| reuse.listing(&content)) {
+        jobs = listing;
+    } else if content.is_dir() {
+        let reported = diags.iter().count();
         let (files, linked) = walk(root, &content, diags);
         trusted = !linked;
-        for entry in files {
-            let relative = entry.strip_prefix(&content).unwrap_or(&entry).to_path_buf();
-            let role = classify(&relative);
-            jobs.push((role, entry, relative));
+        jobs = files
+            .into_iter()
+            .map(|entry| {
+                let relative = entry.strip_prefix(&content).unwrap_or(&entry).to_path_buf();
+                (classify(&relative), entry, relative)
+            })
+            .collect();
+        if let Some(reuse) = reuse.as_deref_mut() {
+            // A listing that reported something is made again, to report it again.
+            let clean = diags.iter().count() == reported;
+            reuse.keep_listing((trusted && clean).then(|| Arc::clone(&jobs)));
         }
     } else {
         diags.push(

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::diag::{FileId, SourceFile};
 
@@ -25,6 +25,15 @@ pub struct Reuse {
     /// reported folder) is unchanged without looking at it. `None`: any
     /// file may have changed, so each is looked at.
     reported: Option<Vec<OsString>>,
+    /// The files the last walk of `content/` found, when it reported
+    /// nothing and met no symlink.
+    listing: Option<Listing>,
+}
+
+/// One walk of `content/`: its files in walk order, and their paths.
+struct Listing {
+    jobs: Arc<[super::Job]>,
+    paths: FxHashSet<OsString>,
 }
 
 /// A file kept as read and parsed. Files whose parse reported anything are
@@ -81,6 +90,37 @@ impl Reuse {
             path.starts_with(changed)
                 && (path.len() == changed.len() || std::path::is_separator(char::from(path[changed.len()])))
         })
+    }
+
+    /// The files under `content` as the last walk found them, when no
+    /// reported change can have added or removed one: every path reported
+    /// under `content` is a file of that walk and still a file, or hidden
+    /// from walks (editor files). A rename, a new or deleted file or folder
+    /// reports a path that fails this, and `content` is walked again.
+    pub(super) fn listing(&self, content: &Path) -> Option<Arc<[super::Job]>> {
+        let (reported, listing) = (self.reported.as_ref()?, self.listing.as_ref()?);
+        let unchanged = reported.iter().all(|changed| {
+            let changed = Path::new(changed);
+            let Ok(inside) = changed.strip_prefix(content) else {
+                // Outside `content`, unless it holds it.
+                return !content.starts_with(changed);
+            };
+            let hidden = inside
+                .iter()
+                .any(|part| part.to_str().is_some_and(super::is_ignored_name));
+            hidden
+                || (listing.paths.contains(changed.as_os_str())
+                    && std::fs::symlink_metadata(changed).is_ok_and(|meta| meta.is_file()))
+        });
+        unchanged.then(|| Arc::clone(&listing.jobs))
+    }
+
+    /// Keeps a walk's files for [`Reuse::listing`] (`None`: walk again next time).
+    pub(super) fn keep_listing(&mut self, jobs: Option<Arc<[super::Job]>>) {
+        self.listing = jobs.map(|jobs| Listing {
+            paths: jobs.iter().map(|(_, path, _)| path.as_os_str().to_owned()).collect(),
+            jobs,
+        });
     }
 
     /// Whether the file at `path` is kept and has not changed since.
