@@ -7,7 +7,7 @@
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 
@@ -75,8 +75,6 @@ pub struct Index<'a> {
     pages: HashMap<&'a str, NodeId>,
     /// `roadmaps/ml/faq.md` → its node; assets → their path.
     files: HashMap<String, FileTarget>,
-    /// Borrowed from the model and the parsed texts: a large site has tens
-    /// of thousands of headings, and most links name no section.
     anchors: Anchors<'a>,
 }
 
@@ -111,7 +109,13 @@ impl<'a> Index<'a> {
             articles: HashMap::default(),
             pages: HashMap::default(),
             files: HashMap::default(),
-            anchors: HashMap::default(),
+            anchors: Anchors {
+                site,
+                parsed,
+                owners: inputs.iter().map(|input| input.owner).collect(),
+                texts: OnceLock::new(),
+                pages: Mutex::default(),
+            },
         };
         let map = &sources.map;
         let content_relative = |file| {
@@ -166,7 +170,6 @@ impl<'a> Index<'a> {
                 FileTarget::Asset(SitePath::file(asset.relative.clone())),
             );
         }
-        index.anchors = anchors(site, parsed, inputs);
         index
     }
 
@@ -221,16 +224,14 @@ impl<'a> Index<'a> {
         match fragment {
             None => Ok(Resolved::Node(node, None)),
             Some(fragment) => {
-                let anchors = self.anchors.get(&node);
-                if anchors.is_some_and(|a| a.contains_key(fragment)) {
+                let anchors = self.anchors.of(node);
+                if anchors.contains_key(fragment) {
                     Ok(Resolved::Node(node, Some(fragment.to_owned())))
                 } else {
-                    let hint = anchors
-                        .and_then(|a| crate::diag::closest(fragment, a.keys().map(|k| &**k)))
+                    let hint = crate::diag::closest(fragment, anchors.keys().map(|k| &**k))
                         .map(|best| format!("did you mean `#{best}`?"))
                         .or_else(|| {
-                            let mut ids: Vec<&str> =
-                                anchors.map(|a| a.keys().map(|k| &**k).collect()).unwrap_or_default();
+                            let mut ids: Vec<&str> = anchors.keys().map(|k| &**k).collect();
                             ids.sort_unstable();
                             ids.truncate(12);
                             (!ids.is_empty()).then(|| format!("ids on that page include: {}", ids.join(", ")))
@@ -387,7 +388,7 @@ impl<'a> Index<'a> {
                 if let Some(fragment) = fragment {
                     href.push('#');
                     href.push_str(fragment);
-                    if let Some(text) = self.anchors.get(node).and_then(|a| a.get(fragment.as_str())) {
+                    if let Some(text) = self.anchors.of(*node).get(fragment.as_str()) {
                         title = text.to_string();
                     }
                 }
@@ -400,78 +401,111 @@ impl<'a> Index<'a> {
 /// The ids each page will carry, with the text of what they name: headings
 /// of the texts shown on it, and the sections the built-in templates make.
 /// (A template that drops a section is caught by the link check of `check`.)
-type Anchors<'a> = HashMap<NodeId, HashMap<Cow<'a, str>, Cow<'a, str>>>;
+/// Borrowed from the model and the parsed texts.
+type PageAnchors<'a> = HashMap<Cow<'a, str>, Cow<'a, str>>;
 
-fn anchors<'a>(site: &'a Site, parsed: &'a [Arc<Parsed>], inputs: &[MdInput]) -> Anchors<'a> {
-    let mut anchors: Anchors<'a> = HashMap::default();
-    let add_headings = |node: NodeId, md: Option<crate::model::MdId>, anchors: &mut Anchors<'a>| {
-        if let Some(md) = md {
-            let entry = anchors.entry(node).or_default();
-            for heading in parsed[md.0 as usize].headings.iter() {
-                entry.insert(Cow::Borrowed(&heading.id), Cow::Borrowed(&heading.text));
-            }
+/// Each page's [`PageAnchors`], made when a reference first names one of
+/// its sections: a large site has tens of thousands of headings, and most
+/// links name no section.
+struct Anchors<'a> {
+    site: &'a Site,
+    parsed: &'a [Arc<Parsed>],
+    /// The node each parsed text belongs to.
+    owners: Vec<NodeId>,
+    /// Each node's texts, in order.
+    texts: OnceLock<HashMap<NodeId, Vec<usize>>>,
+    pages: Mutex<HashMap<NodeId, Arc<PageAnchors<'a>>>>,
+}
+
+impl<'a> Anchors<'a> {
+    fn of(&self, node: NodeId) -> Arc<PageAnchors<'a>> {
+        let pages = || self.pages.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(page) = pages().get(&node) {
+            return Arc::clone(page);
         }
-    };
-    for (i, input) in inputs.iter().enumerate() {
-        add_headings(input.owner, Some(crate::model::MdId(i as u32)), &mut anchors);
+        let page = Arc::new(self.make(node));
+        Arc::clone(pages().entry(node).or_insert(page))
     }
-    for (r, roadmap) in site.roadmaps.iter().enumerate() {
-        let overview = anchors.entry(NodeId::Roadmap(r)).or_default();
-        for phase in &roadmap.phases {
-            overview.insert(phase.id.to_string().into(), Cow::Borrowed(&phase.title));
-        }
-        let space = IdSpace::Overview(roadmap);
-        overview.insert(own_id(space, "phases").into_owned().into(), "Phases".into());
-        // As the overview's template draws them (render/diagram.rs, render/timeline.rs).
-        if !roadmap.phases.is_empty() {
-            overview.insert(
-                own_id(space, "diagram").into_owned().into(),
-                "The path at a glance".into(),
-            );
-        }
-        if roadmap.phases.iter().any(|p| p.duration.is_some()) {
-            overview.insert(
-                own_id(space, "timeline").into_owned().into(),
-                "Timeline and pace".into(),
-            );
-        }
-        for (p, phase) in roadmap.phases.iter().enumerate() {
-            let node = NodeId::Phase(r, p);
-            for topic in &phase.topics {
-                // The phase page shows each topic's summary.
-                add_headings(node, topic.summary, &mut anchors);
+
+    fn make(&self, node: NodeId) -> PageAnchors<'a> {
+        let texts = self.texts.get_or_init(|| {
+            let mut texts: HashMap<NodeId, Vec<usize>> = HashMap::default();
+            for (i, &owner) in self.owners.iter().enumerate() {
+                texts.entry(owner).or_default().push(i);
             }
-            let page = anchors.entry(node).or_default();
-            for topic in &phase.topics {
-                page.insert(topic.id.to_string().into(), Cow::Borrowed(&topic.title));
+            texts
+        });
+        let mut page = PageAnchors::default();
+        let add_headings = |md: usize, page: &mut PageAnchors<'a>| {
+            for heading in self.parsed[md].headings.iter() {
+                page.insert(Cow::Borrowed(&heading.id), Cow::Borrowed(&heading.text));
             }
-            // The author's topic ids come first; the page's own sections yield.
-            let space = IdSpace::Phase(phase);
-            for (present, id, title) in [
-                (true, "topics", "Topics"),
-                (
-                    phase.topics.iter().any(|t| !t.resources.is_empty()),
-                    "resources",
-                    "Resources",
-                ),
-                (
-                    phase.topics.iter().any(|t| !t.exercises.is_empty()),
-                    "exercises",
-                    "Exercises",
-                ),
-                (
-                    phase.milestone.is_some() || phase.assessment.is_some(),
-                    "milestone",
-                    "Milestone",
-                ),
-                (!phase.projects.is_empty(), "projects", "Projects"),
-            ] {
-                if present {
-                    page.insert(own_id(space, id).into_owned().into(), title.into());
+        };
+        for &md in texts.get(&node).into_iter().flatten() {
+            add_headings(md, &mut page);
+        }
+        let site = self.site;
+        match node {
+            NodeId::Roadmap(r) => {
+                let roadmap = &site.roadmaps[r];
+                for phase in &roadmap.phases {
+                    page.insert(phase.id.to_string().into(), Cow::Borrowed(&phase.title));
+                }
+                let space = IdSpace::Overview(roadmap);
+                page.insert(own_id(space, "phases").into_owned().into(), "Phases".into());
+                // As the overview's template draws them (render/diagram.rs, render/timeline.rs).
+                if !roadmap.phases.is_empty() {
+                    page.insert(
+                        own_id(space, "diagram").into_owned().into(),
+                        "The path at a glance".into(),
+                    );
+                }
+                if roadmap.phases.iter().any(|p| p.duration.is_some()) {
+                    page.insert(
+                        own_id(space, "timeline").into_owned().into(),
+                        "Timeline and pace".into(),
+                    );
                 }
             }
-            for (t, topic) in phase.topics.iter().enumerate() {
-                let page = anchors.entry(NodeId::Topic(r, p, t)).or_default();
+            NodeId::Phase(r, p) => {
+                let phase = site.phase(r, p);
+                for topic in &phase.topics {
+                    // The phase page shows each topic's summary.
+                    if let Some(md) = topic.summary {
+                        add_headings(md.0 as usize, &mut page);
+                    }
+                }
+                for topic in &phase.topics {
+                    page.insert(topic.id.to_string().into(), Cow::Borrowed(&topic.title));
+                }
+                // The author's topic ids come first; the page's own sections yield.
+                let space = IdSpace::Phase(phase);
+                for (present, id, title) in [
+                    (true, "topics", "Topics"),
+                    (
+                        phase.topics.iter().any(|t| !t.resources.is_empty()),
+                        "resources",
+                        "Resources",
+                    ),
+                    (
+                        phase.topics.iter().any(|t| !t.exercises.is_empty()),
+                        "exercises",
+                        "Exercises",
+                    ),
+                    (
+                        phase.milestone.is_some() || phase.assessment.is_some(),
+                        "milestone",
+                        "Milestone",
+                    ),
+                    (!phase.projects.is_empty(), "projects", "Projects"),
+                ] {
+                    if present {
+                        page.insert(own_id(space, id).into_owned().into(), title.into());
+                    }
+                }
+            }
+            NodeId::Topic(r, p, t) => {
+                let topic = site.topic(r, p, t);
                 for (present, id, title) in [
                     (topic.why.is_some(), "why", "Why it matters"),
                     (!topic.learn.is_empty(), "learn", "What to learn"),
@@ -483,9 +517,10 @@ fn anchors<'a>(site: &'a Site, parsed: &'a [Arc<Parsed>], inputs: &[MdInput]) ->
                     }
                 }
             }
+            _ => {}
         }
+        page
     }
-    anchors
 }
 
 /// Resolves the links of every text; returns the finished texts and, per
