@@ -214,11 +214,12 @@ impl Cache {
     fn key(text: &str, opts: &ParseOptions) -> u64 {
         use std::hash::{Hash, Hasher};
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-        text.hash(&mut hasher);
         opts.allow_html.hash(&mut hasher);
         opts.id_prefix.hash(&mut hasher);
         opts.page_body.hash(&mut hasher);
-        hasher.finish()
+        // The text in one call: hashing it through `Hash` streams it through
+        // a buffer, and every text of the site is hashed on every rebuild.
+        xxhash_rust::xxh3::xxh3_64_with_seed(text.as_bytes(), hasher.finish())
     }
 
     /// Parses `texts` in parallel, taking unchanged ones from the cache, and

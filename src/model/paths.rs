@@ -19,7 +19,7 @@ impl SitePath {
 
     /// A pretty-URL page made of path segments: `["roadmaps", "ml"]` → `roadmaps/ml/`.
     pub fn page<S: AsRef<str>>(segments: impl IntoIterator<Item = S>) -> Self {
-        let mut path = String::new();
+        let mut path = String::with_capacity(48);
         for segment in segments {
             path.push_str(segment.as_ref());
             path.push('/');

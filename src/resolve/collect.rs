@@ -29,10 +29,12 @@ pub fn tags(site: &mut Site, diags: &mut Vec<Diagnostic>) {
             docs.push((NodeId::RoadmapPage(r, i), doc));
         }
     }
+    // A site has a few tag names, used thousands of times.
+    let mut slugs: HashMap<&str, String> = HashMap::new();
     for (node, doc) in docs {
         let mut ids = Vec::new();
         for name in &doc.tags {
-            let slug = slugify(name);
+            let slug = slugs.entry(name).or_insert_with(|| slugify(name)).clone();
             if slug.is_empty() {
                 diags.push(
                     Diagnostic::error(format!(

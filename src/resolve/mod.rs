@@ -647,7 +647,7 @@ impl<'s> Builder<'s> {
                 (std::cmp::Reverse(date), slug.clone())
             });
         }
-        let mut docs = Vec::new();
+        let mut docs = Vec::with_capacity(chosen.len());
         for (slug, loaded) in chosen {
             let node = match kind {
                 DocKind::Article => NodeId::Article(docs.len()),
