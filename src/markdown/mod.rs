@@ -64,7 +64,7 @@ pub struct Problem {
 pub struct Parsed {
     html: Arc<str>,
     code: Arc<[highlight::Packed]>,
-    /// A hash of `html` and `code`, taken once when parsed.
+    /// A hash of `html`, `code` and `headings`, taken once when parsed.
     content_digest: u64,
     pub links: Vec<RawLink>,
     pub headings: Arc<[Heading]>,
@@ -362,6 +362,15 @@ pub fn parse(text: &str, opts: &ParseOptions) -> Parsed {
     hasher.update(html.as_bytes());
     for code in &state.code {
         code.feed(&mut hasher);
+    }
+    // Contexts that show the headings beside the HTML leave them out of
+    // fingerprints (render's `Toc`): the digest holds them.
+    for heading in &state.headings {
+        hasher.update(&[heading.level]);
+        for part in [&heading.id, &heading.text] {
+            hasher.update(&(part.len() as u64).to_le_bytes());
+            hasher.update(part.as_bytes());
+        }
     }
     Parsed {
         content_digest: hasher.digest(),

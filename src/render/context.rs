@@ -44,7 +44,24 @@ pub struct Meta<'a> {
     pub permalink: String,
     pub breadcrumbs: Vec<Crumb<'a>>,
     /// Ids of the template's own parts, clear of the author's ids.
-    pub ids: Cow<'static, crate::model::PageIds>,
+    pub ids: Ids,
+}
+
+/// A page's [`crate::model::PageIds`]. The map shared by every page
+/// without the author's ids (borrowed) is a constant: a fingerprint takes
+/// its digest, taken once, instead of its 18 entries on each page.
+pub struct Ids(pub Cow<'static, crate::model::PageIds>);
+
+impl Serialize for Ids {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        static SHARED: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| {
+            super::data_fingerprint(&crate::model::PageIds::of(crate::model::IdSpace::Other))
+        });
+        match &self.0 {
+            Cow::Borrowed(_) if !serializer.is_human_readable() => serializer.serialize_u64(*SHARED),
+            ids => ids.serialize(serializer),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -315,12 +332,27 @@ pub struct DocFull<'a> {
     pub reading_minutes: usize,
     pub words: usize,
     pub content: Html<'a>,
-    pub toc: &'a [Heading],
+    pub toc: Toc<'a>,
     pub hero_image: Option<String>,
     pub roadmap: Option<Link<'a>>,
     pub draft: bool,
     pub referenced_by: Links<'a>,
     pub extra: &'a Extra,
+}
+
+/// The headings of a text whose [`Html`] a context holds too. A fingerprint
+/// leaves them out: the text's digest, which the fingerprint holds, covers
+/// them.
+pub struct Toc<'a>(&'a [Heading]);
+
+impl Serialize for Toc<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            self.0.serialize(serializer)
+        } else {
+            serializer.serialize_unit()
+        }
+    }
 }
 
 /// A Markdown text's HTML, made only when the page is rendered: fingerprinting
@@ -571,7 +603,7 @@ impl<'a> Ctx<'a> {
                 md: body,
                 root: self.root,
             },
-            toc: &body.headings,
+            toc: Toc(&body.headings),
             hero_image: doc.hero_image.as_deref().map(|src| self.href(src)),
             roadmap: roadmap.map(|r| self.link(NodeId::Roadmap(r))),
             draft: doc.draft,

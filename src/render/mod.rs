@@ -36,7 +36,9 @@ pub struct Stats {
 
 /// Page output file → fingerprint of what it was rendered from (template
 /// and context), so a rebuild can skip pages whose inputs did not change.
-pub type Fingerprints = HashMap<PathBuf, u64>;
+/// Keyed by the path's bytes: hashing a `Path` walks its components, and
+/// the preview looks up every page on every rebuild.
+pub type Fingerprints = rustc_hash::FxHashMap<std::ffi::OsString, u64>;
 
 /// The result of a render: what it did, each page's fingerprint, and the
 /// pages it did not write because they did not change.
@@ -201,16 +203,16 @@ pub fn render_with(
         },
         || other_files(site, theme, sink, printed, incremental),
     );
-    let mut fingerprints = Fingerprints::new();
+    let mut fingerprints = Fingerprints::default();
     let mut unchanged = Vec::new();
     let mut failures = Vec::new();
     for result in results {
         match result {
             Ok(PageResult::Written(file, fingerprint)) => {
-                fingerprints.extend(fingerprint.map(|f| (file, f)));
+                fingerprints.extend(fingerprint.map(|f| (file.into_os_string(), f)));
             }
             Ok(PageResult::Unchanged(file, fingerprint)) => {
-                fingerprints.insert(file.clone(), fingerprint);
+                fingerprints.insert(file.clone().into_os_string(), fingerprint);
                 unchanged.push(file);
             }
             Err(error) => failures.push(error),
@@ -232,7 +234,12 @@ pub fn render_with(
         files: files + jobs.len() + handouts.unchanged.len(),
         unchanged: unchanged.len(),
     };
-    fingerprints.extend(handouts.fingerprints);
+    fingerprints.extend(
+        handouts
+            .fingerprints
+            .into_iter()
+            .map(|(file, f)| (file.into_os_string(), f)),
+    );
     unchanged.extend(handouts.unchanged);
     Ok(Rendered {
         stats,
@@ -414,7 +421,7 @@ impl Incremental<'_> {
     /// fingerprint, stays.
     pub(crate) fn keeps(self, sink: &dyn Sink, file: &Path, fingerprint: u64) -> bool {
         match self.previous {
-            Some(previous) => previous.get(file) == Some(&fingerprint),
+            Some(previous) => previous.get(file.as_os_str()) == Some(&fingerprint),
             None => sink.keep(file, fingerprint),
         }
     }
@@ -578,7 +585,7 @@ fn meta<'a>(ctx: &Ctx<'a>, job: Job, path: &'a SitePath) -> Meta<'a> {
         path,
         permalink: site.config.base_url.permalink(path),
         breadcrumbs,
-        ids,
+        ids: context::Ids(ids),
     }
 }
 

@@ -81,7 +81,7 @@ impl Session {
             opts,
             keep_bytes,
             kept: build::Kept::default(),
-            fingerprints: Fingerprints::new(),
+            fingerprints: Fingerprints::default(),
             files: Arc::new(Files::new()),
         }
     }
@@ -266,6 +266,10 @@ fn stamp(path: &Path) -> Option<(u64, SystemTime)> {
 }
 
 fn slash(path: &Path) -> String {
+    if std::path::MAIN_SEPARATOR == '/' {
+        // Already slashed: one copy instead of one string per component.
+        return path.to_string_lossy().into_owned();
+    }
     path.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>().join("/")
 }
 
@@ -536,7 +540,7 @@ mod tests {
         );
         let mut session = Session::new(dir.path(), Options::default(), true);
         session.rebuild(None);
-        let fingerprint = |session: &Session, page: &str| session.fingerprints[Path::new(page)];
+        let fingerprint = |session: &Session, page: &str| session.fingerprints[Path::new(page).as_os_str()];
         let (one, two) = (
             fingerprint(&session, "articles/one/index.html"),
             fingerprint(&session, "articles/two/index.html"),
