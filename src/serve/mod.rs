@@ -64,6 +64,9 @@ pub fn serve(opts: &ServeOptions) -> Result<(), Error> {
     let shared = http::Shared::new(&root);
     let builds = BuildIds::new();
 
+    // Watching starts before the first build reads anything, so every
+    // change after that build is reported and each rebuild can trust it.
+    let (mut watcher, changes) = watcher::SiteWatcher::start(&root, opts.poll).map_err(Error::Fatal)?;
     let outcome = session.rebuild(None);
     print_outcome(&outcome, true);
     announce(&shared, &builds.next(), &outcome, &session);
@@ -77,12 +80,10 @@ pub fn serve(opts: &ServeOptions) -> Result<(), Error> {
         open_browser(&url);
     }
 
-    let (mut watcher, changes) = watcher::SiteWatcher::start(&root, opts.poll).map_err(Error::Fatal)?;
-    let mut reported = Reported::default();
     while let Some(paths) = next_changes(&root, &changes) {
         watcher.watch_new_folders();
         print_paths(&root, &paths);
-        let outcome = session.rebuild(reported.since_last(&paths));
+        let outcome = session.rebuild(Some(&paths));
         print_outcome(&outcome, false);
         announce(&shared, &builds.next(), &outcome, &session);
         // After the reload is sent: the browser need not wait for the disk.
@@ -99,8 +100,8 @@ pub fn watch(opts: &WatchOptions) -> Result<(), Error> {
         base_url: None,
     };
     let mut session = Session::new(&root, resolve, false);
+    // Started before the first build: see `serve`.
     let (mut watcher, changes) = watcher::SiteWatcher::start(&root, opts.poll).map_err(Error::Fatal)?;
-    let mut reported = Reported::default();
     let mut written_once = false;
     // The files on disk that waymark wrote, for the output's marker.
     let mut written = std::collections::BTreeSet::new();
@@ -118,7 +119,7 @@ pub fn watch(opts: &WatchOptions) -> Result<(), Error> {
     while let Some(paths) = next_changes(&root, &changes) {
         watcher.watch_new_folders();
         print_paths(&root, &paths);
-        let outcome = session.rebuild(reported.since_last(&paths));
+        let outcome = session.rebuild(Some(&paths));
         print_outcome(&outcome, false);
         crate::build::save_highlight_cache();
         if let Ok(changes) = &outcome.result {
@@ -132,20 +133,6 @@ pub fn watch(opts: &WatchOptions) -> Result<(), Error> {
         }
     }
     Ok(())
-}
-
-/// Whether a batch of changed paths is every change since the last
-/// rebuild. The first is not: files may have changed between the first
-/// build and the start of the watcher.
-#[derive(Default)]
-struct Reported {
-    watching: bool,
-}
-
-impl Reported {
-    fn since_last<'a>(&mut self, paths: &'a [PathBuf]) -> Option<&'a [PathBuf]> {
-        std::mem::replace(&mut self.watching, true).then_some(paths)
-    }
 }
 
 /// The site root as an absolute path (file events carry absolute paths).
