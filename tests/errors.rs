@@ -278,3 +278,29 @@ fn two_sources_on_one_url_are_both_reported_at_their_place() {
         .assert_mentions("content/roadmaps/demo/basics.md:1:1")
         .assert_mentions("the phase is content/roadmaps/demo/phases/01-basics.yaml:1:1");
 }
+
+#[test]
+fn badly_named_pages_are_all_reported_with_the_other_errors() {
+    let site = TestSite::minimal();
+    site.file("content/pages/tags.md", "---\ntitle: Tags\n---\nMine.\n")
+        .file(
+            "content/articles/Bad_Name.md",
+            "---\ntitle: Bad\ndate: 2025-01-01\n---\nx\n",
+        )
+        .file(
+            "content/articles/good.md",
+            "---\ntitle: Good\ndate: 2025-01-01\nupdated: soon\n---\nx\n",
+        )
+        .file(
+            "content/articles/later.md",
+            "---\ntitle: Later\ndate: 2025-01-02\n---\n[x](@article:good)\n",
+        );
+    site.build()
+        .assert_status(1)
+        .assert_mentions("a standalone page cannot be called `tags`")
+        .assert_mentions("content/pages/tags.md")
+        .assert_mentions("`Bad_Name` is not a valid page name")
+        .assert_mentions("content/articles/Bad_Name.md")
+        .assert_mentions("good.md:4:10")
+        .assert_mentions("3 error(s)");
+}

@@ -647,13 +647,11 @@ impl<'s> Builder<'s> {
                 (std::cmp::Reverse(date), slug.clone())
             });
         }
-        let mut docs = Vec::with_capacity(chosen.len());
-        for (slug, loaded) in chosen {
-            let node = match kind {
-                DocKind::Article => NodeId::Article(docs.len()),
-                _ => NodeId::Page(docs.len()),
-            };
-            if kind == DocKind::Page && RESERVED_SLUGS.contains(&slug.as_str()) {
+        // Files that cannot be pages are reported first, so that every
+        // other one has its node id before any is built.
+        chosen.retain(|(slug, loaded)| {
+            let reserved = kind == DocKind::Page && RESERVED_SLUGS.contains(&slug.as_str());
+            if reserved {
                 let path = self.map.get(loaded.file).path.clone();
                 self.diags.push(
                     Diagnostic::error(format!(
@@ -662,17 +660,71 @@ impl<'s> Builder<'s> {
                     .with_path(path)
                     .with_hint("rename the file"),
                 );
-                continue;
             }
-            let path = |slug: &Id| match kind {
-                DocKind::Article => SitePath::page(["articles", slug.as_str()]),
-                _ => SitePath::page([slug.as_str()]),
-            };
-            if let Some(doc) = self.doc(slug, loaded, node, kind, path, roadmaps, None) {
-                docs.push(doc);
-            }
+            !reserved && Id::parse(slug).is_ok()
+        });
+        let invalid = files
+            .iter()
+            .filter(|(slug, loaded)| (opts.drafts || !loaded.value.draft) && Id::parse(slug).is_err());
+        for (slug, loaded) in invalid {
+            let file = self.map.get(loaded.file).path.clone();
+            self.diags.push(
+                Diagnostic::error(format!("`{slug}` is not a valid page name"))
+                    .with_path(file)
+                    .with_hint(
+                        "rename the file with lowercase letters, digits and single hyphens, like `my-article.md`",
+                    ),
+            );
         }
-        docs
+        // Built in parallel (a large site has thousands), each with its own
+        // builder; their texts and problems are then added in order.
+        let built: Vec<(Doc, Builder<'s>)> = chosen
+            .par_iter()
+            .enumerate()
+            .map(|(i, (slug, loaded))| {
+                let node = match kind {
+                    DocKind::Article => NodeId::Article(i),
+                    _ => NodeId::Page(i),
+                };
+                let path = |slug: &Id| match kind {
+                    DocKind::Article => SitePath::page(["articles", slug.as_str()]),
+                    _ => SitePath::page([slug.as_str()]),
+                };
+                let mut builder = self.child();
+                let doc = builder
+                    .doc(slug, loaded, node, kind, path, roadmaps, None)
+                    .expect("a valid page name");
+                (doc, builder)
+            })
+            .collect();
+        built
+            .into_iter()
+            .map(|(mut doc, builder)| {
+                let offset = u32::try_from(self.inputs.len()).expect("fewer than 4 billion texts");
+                doc.body = MdId(doc.body.0 + offset);
+                self.adopt(builder);
+                doc
+            })
+            .collect()
+    }
+
+    /// A builder for one part of the site, built apart from the rest.
+    fn child(&self) -> Builder<'s> {
+        Builder {
+            map: self.map,
+            diags: Vec::new(),
+            inputs: Vec::new(),
+            allow_html: self.allow_html,
+            pending_requires: Vec::new(),
+            refused_topics: Default::default(),
+        }
+    }
+
+    /// Takes over what a [`Builder::child`] collected, after what this one has.
+    fn adopt(&mut self, child: Builder<'s>) {
+        debug_assert!(child.pending_requires.is_empty() && child.refused_topics.is_empty());
+        self.diags.extend(child.diags);
+        self.inputs.extend(child.inputs);
     }
 
     #[allow(clippy::too_many_arguments)]
