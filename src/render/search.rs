@@ -92,22 +92,21 @@ pub fn index(site: &Site) -> Vec<u8> {
 
 fn doc_entry<'a>(site: &Site, doc: &'a crate::model::Doc, kind: &'static str, context: String) -> Entry<'a> {
     let body = site.md(doc.body);
-    let mut text = doc.description.clone().unwrap_or_default();
-    for heading in body.headings.iter().filter(|h| h.level <= 3) {
-        text.push_str(" · ");
-        text.push_str(&heading.text);
+    // The text is the description, then " · " and each heading, then the
+    // excerpt when those are short; clipped as it is put together, since
+    // only its first words are kept.
+    let description = doc.description.as_deref().unwrap_or_default();
+    let headings = body.headings.iter().filter(|h| h.level <= 3);
+    let length = description.len() + headings.clone().map(|h| " · ".len() + h.text.len()).sum::<usize>();
+    let mut clip = Clip::new(DOC_TEXT_CHARS);
+    let mut room = clip.push(description);
+    for heading in headings {
+        room = room && clip.push(" · ") && clip.push(&heading.text);
     }
-    if text.len() < DOC_TEXT_CHARS {
-        text.push(' ');
-        text.push_str(&body.excerpt);
+    if room && length < DOC_TEXT_CHARS {
+        clip.push(&body.excerpt);
     }
-    Entry(
-        &doc.title,
-        doc.path.as_str().to_owned(),
-        kind,
-        context,
-        clip_to(&text, DOC_TEXT_CHARS),
-    )
+    Entry(&doc.title, doc.path.as_str().to_owned(), kind, context, clip.finish())
 }
 
 fn clip(text: &str) -> String {
@@ -117,33 +116,64 @@ fn clip(text: &str) -> String {
 /// `text` with its white space collapsed, cut to at most `max` characters
 /// at a space, with "…" when cut.
 fn clip_to(text: &str, max: usize) -> String {
-    // Collapse only as far as needed: one character past `max` tells that
-    // the text is cut (entries are made for every page on every rebuild).
-    let mut collapsed = String::with_capacity(text.len().min(4 * max + 8));
-    let mut chars = 0;
-    for word in text.split_whitespace() {
-        if !collapsed.is_empty() {
-            collapsed.push(' ');
-            chars += 1;
-        }
-        collapsed.push_str(word);
-        chars += word.chars().count();
-        if chars > max {
-            break;
+    let mut clip = Clip::new(max);
+    clip.push(text);
+    clip.finish()
+}
+
+/// [`clip_to`] of a text given in pieces, each starting and ending at a
+/// word's edge. Collapses only as far as needed: one character past `max`
+/// tells that the text is cut (entries are made for every page on every
+/// rebuild).
+struct Clip {
+    collapsed: String,
+    chars: usize,
+    max: usize,
+}
+
+impl Clip {
+    fn new(max: usize) -> Clip {
+        Clip {
+            collapsed: String::with_capacity(4 * max + 8),
+            chars: 0,
+            max,
         }
     }
-    if chars <= max {
-        return collapsed;
+
+    /// Adds a piece; false once the text is past `max`, when more changes nothing.
+    fn push(&mut self, piece: &str) -> bool {
+        for word in piece.split_whitespace() {
+            if self.chars > self.max {
+                break;
+            }
+            if !self.collapsed.is_empty() {
+                self.collapsed.push(' ');
+                self.chars += 1;
+            }
+            self.collapsed.push_str(word);
+            self.chars += word.chars().count();
+        }
+        self.chars <= self.max
     }
-    let end = collapsed.char_indices().nth(max).map_or(collapsed.len(), |(at, _)| at);
-    let cut = &collapsed[..end];
-    let cut = cut.rsplit_once(' ').map_or(cut, |(head, _)| head);
-    format!("{cut}…")
+
+    fn finish(self) -> String {
+        if self.chars <= self.max {
+            return self.collapsed;
+        }
+        let collapsed = self.collapsed;
+        let end = collapsed
+            .char_indices()
+            .nth(self.max)
+            .map_or(collapsed.len(), |(at, _)| at);
+        let cut = &collapsed[..end];
+        let cut = cut.rsplit_once(' ').map_or(cut, |(head, _)| head);
+        format!("{cut}…")
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::clip_to;
+    use super::{Clip, clip_to};
     use proptest::prelude::*;
 
     /// The plain definition: collapse all white space, then cut.
@@ -170,6 +200,19 @@ mod tests {
         #[test]
         fn same_as_collapsing_everything_first(text in "[a-zé \\t\\n]{0,40}", max in 0usize..30) {
             prop_assert_eq!(clip_to(&text, max), reference(&text, max));
+        }
+
+        #[test]
+        fn pieces_clip_as_their_text(pieces in proptest::collection::vec("[a-zé ]{0,12}", 0..6), max in 0usize..30) {
+            // Pieces as `doc_entry` gives them: separated by " · ".
+            let mut clip = Clip::new(max);
+            for (i, piece) in pieces.iter().enumerate() {
+                if i > 0 {
+                    clip.push(" · ");
+                }
+                clip.push(piece);
+            }
+            prop_assert_eq!(clip.finish(), reference(&pieces.join(" · "), max));
         }
     }
 }
