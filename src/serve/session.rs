@@ -70,6 +70,8 @@ pub struct Session {
     kept: build::Kept,
     fingerprints: Fingerprints,
     files: Arc<Files>,
+    /// The theme of the last good build, and the site templates it was made from.
+    theme: Option<(Vec<crate::source::Template>, Theme)>,
 }
 
 impl Session {
@@ -83,6 +85,7 @@ impl Session {
             kept: build::Kept::default(),
             fingerprints: Fingerprints::default(),
             files: Arc::new(Files::new()),
+            theme: None,
         }
     }
 
@@ -153,7 +156,13 @@ impl Session {
         let Some(site) = loaded.site.as_ref() else {
             return failed(loaded);
         };
-        let mut theme = match Theme::load(&loaded.sources.templates) {
+        // The last build's theme, while the site's templates are the same.
+        let kept_theme = self
+            .theme
+            .take()
+            .filter(|(templates, _)| *templates == loaded.sources.templates);
+        let mut theme = match kept_theme.map_or_else(|| Theme::load(&loaded.sources.templates), |(_, theme)| Ok(theme))
+        {
             Ok(theme) => theme,
             Err(errors) => {
                 loaded.diagnostics.extend(errors);
@@ -229,7 +238,8 @@ impl Session {
         let old_fingerprints = std::mem::replace(&mut self.fingerprints, rendered.fingerprints);
         let warnings = std::mem::take(&mut loaded.diagnostics);
         let warning_sources = std::mem::take(&mut loaded.sources.map);
-        drop_later((loaded, theme, rendered.unchanged, old_files, old_fingerprints));
+        self.theme = Some((std::mem::take(&mut loaded.sources.templates), theme));
+        drop_later((loaded, rendered.unchanged, old_files, old_fingerprints));
         Outcome {
             elapsed: started.elapsed(),
             result: Ok(Changes {

@@ -55,7 +55,7 @@ pub struct CopiedFile {
     pub relative: String,
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Template {
     /// The name templates use (`phase.html`, `partials/nav.html`).
     pub name: String,
