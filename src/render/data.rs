@@ -4,48 +4,142 @@
 
 use serde::Serialize;
 
+use super::Incremental;
 use super::context::{Ctx, Links};
 use super::theme::Theme;
 use crate::diag::Diagnostic;
 use crate::model::{Cost, Duration, Hours, NodeId, ResourceKind, Site, SitePath};
+use crate::output::Sink;
+use std::path::Path;
 
-/// `(relative path, contents)` of every data file.
-pub fn files(site: &Site, theme: &Theme, errors: &mut Vec<Diagnostic>) -> Vec<(String, Vec<u8>)> {
+/// One data file: its name, the fingerprint of its inputs (when taken),
+/// and its bytes, or `None` when the previous file stays.
+pub struct DataFile {
+    pub name: String,
+    pub fingerprint: Option<u64>,
+    pub bytes: Option<Vec<u8>>,
+}
+
+impl DataFile {
+    fn made(name: String, bytes: Vec<u8>) -> DataFile {
+        DataFile {
+            name,
+            fingerprint: None,
+            bytes: Some(bytes),
+        }
+    }
+}
+
+pub fn files(
+    site: &Site,
+    theme: &Theme,
+    sink: &dyn Sink,
+    incremental: Incremental,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<DataFile> {
     // The search index is made beside the templated files: each is one
     // thread's work, and the preview makes them all on every edit.
-    let (mut out, search_index) = rayon::join(|| templated(site, theme, errors), || super::search::index(site));
-    out.push(("search-index.json".to_owned(), search_index));
+    let (mut out, search_index) = rayon::join(
+        || templated(site, theme, sink, incremental, errors),
+        || super::search::index(site),
+    );
+    out.push(DataFile::made("search-index.json".to_owned(), search_index));
     out
 }
 
-fn templated(site: &Site, theme: &Theme, errors: &mut Vec<Diagnostic>) -> Vec<(String, Vec<u8>)> {
+fn templated(
+    site: &Site,
+    theme: &Theme,
+    sink: &dyn Sink,
+    incremental: Incremental,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<DataFile> {
     let mut out = Vec::new();
     let base = &site.config.base_url;
-    let mut render =
-        |name: &str, context: tera::Context, errors: &mut Vec<Diagnostic>| match theme.tera.render(name, &context) {
-            Ok(text) => out.push((name.to_owned(), text.into_bytes())),
-            Err(err) => errors.push(theme.diagnostic(name, &err, Some(&format!("/{name}")))),
-        };
+    let mut render = |name: &str, data: &dyn Fingerprinted, errors: &mut Vec<Diagnostic>| {
+        if let Some(file) = data.file(name, theme, sink, incremental, errors) {
+            out.push(file);
+        }
+    };
 
-    let mut context = tera::Context::new();
-    context.insert("entries", &sitemap_entries(site));
-    render("sitemap.xml", context, errors);
+    #[derive(Serialize)]
+    struct Sitemap {
+        entries: Vec<SitemapEntry>,
+    }
+    let sitemap = Sitemap {
+        entries: sitemap_entries(site),
+    };
+    render("sitemap.xml", &sitemap, errors);
 
-    let mut context = tera::Context::new();
+    #[derive(Serialize)]
+    struct Atom<'a> {
+        feed: Feed<'a>,
+        entries: Vec<FeedEntry<'a>>,
+    }
     let (feed, entries) = feed(site);
-    context.insert("feed", &feed);
-    context.insert("entries", &entries);
-    render("atom.xml", context, errors);
+    render("atom.xml", &Atom { feed, entries }, errors);
 
-    let mut context = tera::Context::new();
-    context.insert("sitemap", &base.permalink(&SitePath::file("sitemap.xml")));
-    render("robots.txt", context, errors);
+    #[derive(Serialize)]
+    struct Robots {
+        sitemap: String,
+    }
+    let robots = Robots {
+        sitemap: base.permalink(&SitePath::file("sitemap.xml")),
+    };
+    render("robots.txt", &robots, errors);
 
     for (r, roadmap) in site.roadmaps.iter().enumerate() {
         let json = serde_json::to_vec_pretty(&roadmap_json(site, r)).expect("plain data serializes");
-        out.push((format!("{}roadmap.json", roadmap.path.as_str()), json));
+        out.push(DataFile::made(format!("{}roadmap.json", roadmap.path.as_str()), json));
     }
     out
+}
+
+/// The data of a templated file, rendered only when it changed: the
+/// sitemap and the feed list thousands of pages or whole articles and
+/// rarely change, so like pages they are made again only when their data
+/// or template did.
+trait Fingerprinted {
+    fn file(
+        &self,
+        name: &str,
+        theme: &Theme,
+        sink: &dyn Sink,
+        incremental: Incremental,
+        errors: &mut Vec<Diagnostic>,
+    ) -> Option<DataFile>;
+}
+
+impl<T: Serialize> Fingerprinted for T {
+    fn file(
+        &self,
+        name: &str,
+        theme: &Theme,
+        sink: &dyn Sink,
+        incremental: Incremental,
+        errors: &mut Vec<Diagnostic>,
+    ) -> Option<DataFile> {
+        let fingerprint = incremental.fingerprint(sink, theme.fingerprint(name), || super::data_fingerprint(self));
+        if let Some(fingerprint) = fingerprint.filter(|&f| incremental.keeps(sink, Path::new(name), f)) {
+            return Some(DataFile {
+                name: name.to_owned(),
+                fingerprint: Some(fingerprint),
+                bytes: None,
+            });
+        }
+        let rendered = tera::Context::from_serialize(self).and_then(|context| theme.tera.render(name, &context));
+        match rendered {
+            Ok(text) => Some(DataFile {
+                name: name.to_owned(),
+                fingerprint,
+                bytes: Some(text.into_bytes()),
+            }),
+            Err(err) => {
+                errors.push(theme.diagnostic(name, &err, Some(&format!("/{name}"))));
+                None
+            }
+        }
+    }
 }
 
 #[derive(Serialize)]

@@ -222,7 +222,8 @@ pub fn render_with(
     let OtherFiles {
         files,
         errors: other_errors,
-        handouts,
+        fingerprints: others_fingerprints,
+        unchanged: kept,
     } = others;
     errors.extend(other_errors);
     if !errors.is_empty() {
@@ -231,16 +232,15 @@ pub fn render_with(
     let stats = Stats {
         pages: jobs.len(),
         // Pages kept from the last build are files of the output too.
-        files: files + jobs.len() + handouts.unchanged.len(),
+        files: files + jobs.len() + kept.len(),
         unchanged: unchanged.len(),
     };
     fingerprints.extend(
-        handouts
-            .fingerprints
+        others_fingerprints
             .into_iter()
             .map(|(file, f)| (file.into_os_string(), f)),
     );
-    unchanged.extend(handouts.unchanged);
+    unchanged.extend(kept);
     Ok(Rendered {
         stats,
         fingerprints,
@@ -248,11 +248,14 @@ pub fn render_with(
     })
 }
 
-/// What rendering everything but the pages did.
+/// What rendering everything but the pages did: files written, and the
+/// fingerprints of those that have one (handouts, the sitemap and feed),
+/// with the ones kept from the last build.
 struct OtherFiles {
     files: usize,
     errors: Vec<Diagnostic>,
-    handouts: crate::handouts::Rendered,
+    fingerprints: Vec<(PathBuf, u64)>,
+    unchanged: Vec<PathBuf>,
 }
 
 /// The data files (feed, sitemap, search index…), the static files and the
@@ -267,22 +270,34 @@ fn other_files(
     let t0 = std::time::Instant::now();
     let mut errors = Vec::new();
     let mut files = 0;
-    let mut write = |path: &Path, bytes: &[u8], errors: &mut Vec<Diagnostic>| match sink.write(path, bytes) {
-        Ok(()) => files += 1,
+    let mut fingerprints = Vec::new();
+    let mut unchanged = Vec::new();
+    let mut write = |path: &Path, bytes: &[u8], fingerprint: Option<u64>, errors: &mut Vec<Diagnostic>| match sink
+        .write_page(path, bytes, fingerprint)
+    {
+        Ok(()) => {
+            files += 1;
+            fingerprints.extend(fingerprint.map(|f| (path.to_path_buf(), f)));
+        }
         Err(err) => errors.push(write_error(path, &err)),
     };
     match crate::markdown::highlight_stylesheet(&site.config.highlight_theme, &site.config.highlight_dark_theme) {
-        Ok(css) => write(Path::new("highlight.css"), css.as_bytes(), &mut errors),
+        Ok(css) => write(Path::new("highlight.css"), css.as_bytes(), None, &mut errors),
         Err(message) => errors.push(Diagnostic::error(message)),
     }
-    for (name, bytes) in data::files(site, theme, &mut errors) {
-        write(Path::new(&name), &bytes, &mut errors);
+    let mut kept = Vec::new();
+    for file in data::files(site, theme, sink, incremental, &mut errors) {
+        let path = PathBuf::from(&file.name);
+        match file.bytes {
+            Some(bytes) => write(&path, &bytes, file.fingerprint, &mut errors),
+            None => kept.extend(file.fingerprint.map(|f| (path, f))),
+        }
     }
     // Built-in static files, unless the site's static/ has its own.
     let own_static: std::collections::HashSet<&str> = site.static_files.iter().map(|f| f.path.as_str()).collect();
     for (name, bytes) in builtin_static() {
         if !own_static.contains(name.as_str()) {
-            write(Path::new(&name), bytes, &mut errors);
+            write(Path::new(&name), bytes, None, &mut errors);
         }
     }
     for file in site.static_files.iter().chain(&site.assets) {
@@ -297,11 +312,18 @@ fn other_files(
     let all = crate::handouts::Selection::default();
     let handouts = crate::handouts::render(site, theme, sink, &all, printed, incremental, &mut errors);
     files += handouts.files;
+    for (path, fingerprint) in kept {
+        fingerprints.push((path.clone(), fingerprint));
+        unchanged.push(path);
+    }
+    fingerprints.extend(handouts.fingerprints);
+    unchanged.extend(handouts.unchanged);
     crate::build::stage("handouts", t0);
     OtherFiles {
         files,
         errors,
-        handouts,
+        fingerprints,
+        unchanged,
     }
 }
 

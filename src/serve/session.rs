@@ -494,6 +494,50 @@ mod tests {
     }
 
     #[test]
+    fn the_sitemap_and_feed_are_made_again_only_when_their_data_changes() {
+        let dir = site();
+        let root = dir.path();
+        let mut session = Session::new(root, Options::default(), true);
+        session.rebuild(None);
+        let sitemap = |session: &Session| match &session.files()["sitemap.xml"] {
+            Stored::Bytes { data, .. } => String::from_utf8(data.to_vec()).unwrap(),
+            other => panic!("{other:?}"),
+        };
+        write(
+            root,
+            "content/roadmaps/r/phases/01-p.yaml",
+            "title: P\ntopics:\n  - id: a\n    title: A\n  - id: b\n    title: B renamed\n",
+        );
+        let outcome = session.rebuild(None);
+        let files = changed(&outcome);
+        // No article shows topic b's title (`one` shows a's): the feed stays.
+        assert!(files.contains(&"roadmaps/r/p/b/index.html".to_owned()), "{files:?}");
+        assert!(
+            !files.iter().any(|f| f == "sitemap.xml" || f == "atom.xml"),
+            "{files:?}"
+        );
+        assert!(session.files().contains_key("atom.xml") && sitemap(&session).contains("2025-01-02"));
+        for data in ["sitemap.xml", "atom.xml"] {
+            assert!(
+                session.fingerprints.contains_key(Path::new(data).as_os_str()),
+                "{data} fingerprinted"
+            );
+        }
+
+        write(
+            root,
+            "content/articles/two.md",
+            "---\ntitle: Two\ndate: 2025-03-04\n---\nAlone.\n",
+        );
+        let files = changed(&session.rebuild(None));
+        assert!(
+            files.contains(&"sitemap.xml".to_owned()) && files.contains(&"atom.xml".to_owned()),
+            "{files:?}"
+        );
+        assert!(sitemap(&session).contains("2025-03-04"), "{}", sitemap(&session));
+    }
+
+    #[test]
     fn an_edit_inside_a_code_block_or_a_link_target_rewrites_the_page() {
         let dir = site();
         let two = |code: &str, topic: &str| {
