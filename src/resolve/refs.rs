@@ -120,13 +120,18 @@ impl<'a> Index<'a> {
         let map = &sources.map;
         let content_relative = |file| {
             let path = &map.get(file).path;
-            path.strip_prefix("content")
-                .unwrap_or(path)
-                .iter()
-                .map(|p| p.to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/")
+            let path = path.strip_prefix("content").unwrap_or(path);
+            if std::path::MAIN_SEPARATOR == '/' {
+                // Already slashed: one copy instead of one string per part.
+                return path.to_string_lossy().into_owned();
+            }
+            path.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>().join("/")
         };
+        let roadmap_files: usize = site.roadmaps.iter().map(|r| 1 + r.phases.len() + r.pages.len()).sum();
+        index.articles.reserve(site.articles.len());
+        index
+            .files
+            .reserve(roadmap_files + site.articles.len() + site.pages.len() + sources.assets.len());
         for (r, roadmap) in site.roadmaps.iter().enumerate() {
             index.roadmaps.insert(roadmap.id.as_str(), r);
             index

@@ -44,7 +44,7 @@ pub struct Shared {
 impl Shared {
     pub fn new(root: &Path) -> Arc<Shared> {
         Arc::new(Shared {
-            files: RwLock::new(Arc::new(Files::new())),
+            files: RwLock::new(Arc::new(Files::default())),
             root: std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()),
             status: Mutex::new(String::new()),
             build: Mutex::new(String::new()),

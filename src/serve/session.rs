@@ -3,7 +3,6 @@
 //! re-renders only pages whose inputs changed, and reports which output
 //! files actually changed.
 
-use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -32,7 +31,9 @@ pub enum Stored {
 }
 
 /// The files of the last good build, by output path (`roadmaps/ml/index.html`).
-pub type Files = BTreeMap<String, Stored>;
+/// The served files by output path. A hash map: every rebuild makes a new
+/// one of thousands of entries, and lookups need no order.
+pub type Files = rustc_hash::FxHashMap<String, Stored>;
 
 /// What a rebuild changed in the output, with the new contents of each
 /// changed file (for `watch`, which writes them to disk).
@@ -84,7 +85,7 @@ impl Session {
             keep_bytes,
             kept: build::Kept::default(),
             fingerprints: Fingerprints::default(),
-            files: Arc::new(Files::new()),
+            files: Arc::new(Files::default()),
             theme: None,
         }
     }
@@ -180,7 +181,8 @@ impl Session {
 
         let t0 = Instant::now();
         let (writes, copies) = sink.into_parts();
-        let mut files = Files::new();
+        let mut files = Files::default();
+        files.reserve(self.files.len());
         let mut changed = Vec::new();
         for (path, bytes) in writes {
             let hash = hash_bytes(&bytes);
@@ -231,7 +233,8 @@ impl Session {
                 files.insert(path, old.clone());
             }
         }
-        let removed = self.files.keys().filter(|k| !files.contains_key(*k)).cloned().collect();
+        let mut removed: Vec<String> = self.files.keys().filter(|k| !files.contains_key(*k)).cloned().collect();
+        removed.sort_unstable();
 
         let old_files = std::mem::replace(&mut self.files, Arc::new(files));
         build::stage("compare", t0);
@@ -665,7 +668,7 @@ mod tests {
     }
 
     /// Every page and file as a fresh session builds them.
-    fn fresh(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn fresh(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
         let mut session = Session::new(root, Options::default(), true);
         if let Err(failure) = session.rebuild(None).result {
             panic!("{:?}", failure.report());
@@ -673,7 +676,7 @@ mod tests {
         bytes_of(&session)
     }
 
-    fn bytes_of(session: &Session) -> BTreeMap<String, Vec<u8>> {
+    fn bytes_of(session: &Session) -> std::collections::BTreeMap<String, Vec<u8>> {
         session
             .files()
             .iter()
