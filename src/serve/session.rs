@@ -464,6 +464,33 @@ mod tests {
     }
 
     #[test]
+    fn a_file_saved_just_before_it_was_read_is_read_again_unless_the_watcher_vouches_for_it() {
+        let dir = site();
+        let root = dir.path();
+        let mut session = Session::new(root, Options::default(), true);
+        // Every file was written just now: none has a settled stamp.
+        session.rebuild(None);
+        let path = root.join("content/articles/two.md");
+        let stamp = std::fs::metadata(&path).unwrap().modified().unwrap();
+        // Same size, same time: only the watcher, or the unsettled stamp, tells.
+        write(
+            root,
+            "content/articles/two.md",
+            "---\ntitle: Two\ndate: 2025-01-02\n---\nAlone!\n",
+        );
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(stamp)
+            .unwrap();
+        let page_changed = |outcome: &Outcome| changed(outcome).contains(&"articles/two/index.html".to_owned());
+        let other = [root.join("content/articles/one.md")];
+        assert!(!page_changed(&session.rebuild(Some(&other))), "not reported: kept");
+        assert!(page_changed(&session.rebuild(None)), "nothing known: read again");
+    }
+
+    #[test]
     fn content_is_walked_again_only_when_a_report_can_mean_a_new_or_deleted_file() {
         let dir = site();
         let root = dir.path();

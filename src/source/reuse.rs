@@ -40,6 +40,10 @@ struct Listing {
 /// not kept: their diagnostics point into a file id of that load only.
 pub(super) struct Kept {
     stamp: Stamp,
+    /// Whether `stamp` was settled when the file was read. An unsettled
+    /// file is kept only for rebuilds the watcher reports every change to:
+    /// its stamp alone cannot tell that it changed since.
+    settled: bool,
     seen: u64,
     file: Arc<SourceFile>,
     parsed: Parsed,
@@ -127,7 +131,7 @@ impl Reuse {
     pub(super) fn is_unchanged(&self, path: &Path, stamp: Option<Stamp>) -> bool {
         self.kept
             .get(path.as_os_str())
-            .is_some_and(|kept| Some(kept.stamp) == stamp)
+            .is_some_and(|kept| kept.settled && Some(kept.stamp) == stamp)
     }
 
     /// Starts a load.
@@ -162,12 +166,13 @@ impl Reuse {
 }
 
 impl Kept {
-    /// Keeps a file read with `stamp`, when that stamp can be trusted and
+    /// Keeps a file read with `stamp` (noting whether it had settled), when
     /// its parse reported nothing.
     pub(super) fn new(stamp: Option<Stamp>, file: &Arc<SourceFile>, parsed: &Parsed) -> Option<Kept> {
-        let stamp = stamp.filter(|s| s.settled())?;
+        let stamp = stamp?;
         parsed.diagnostics.is_empty().then(|| Kept {
             stamp,
+            settled: stamp.settled(),
             seen: 0,
             file: Arc::clone(file),
             parsed: parsed.clone(),
