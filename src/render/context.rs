@@ -208,11 +208,7 @@ impl Links<'_> {
     fn digest(&self) -> u64 {
         let compute = || {
             use std::hash::Hasher;
-            let ctx = Ctx {
-                site: self.site,
-                root: "",
-                digests: None,
-            };
+            let ctx = Ctx::site_wide(self.site);
             let mut hasher = xxhash_rust::xxh3::Xxh3::new();
             hasher.write_u64(self.nodes.len() as u64);
             for &node in self.nodes {
@@ -236,11 +232,7 @@ impl Serialize for Links<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         // Only fingerprints use a binary serializer.
         if serializer.is_human_readable() {
-            let ctx = Ctx {
-                site: self.site,
-                root: "",
-                digests: None,
-            };
+            let ctx = Ctx::site_wide(self.site);
             serializer.collect_seq(self.nodes.iter().map(|&node| ctx.link(node)))
         } else {
             serializer.serialize_u64(self.digest())
@@ -302,11 +294,7 @@ pub struct Cards<'a> {
 
 impl Serialize for Cards<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let ctx = Ctx {
-            site: self.site,
-            root: "",
-            digests: None,
-        };
+        let ctx = Ctx::site_wide(self.site);
         // Only fingerprints use a binary serializer.
         if serializer.is_human_readable() {
             return serializer.collect_seq(self.nodes.iter().map(|&node| ctx.doc_card(node)));
@@ -375,6 +363,16 @@ impl Serialize for Html<'_> {
 }
 
 impl<'a> Ctx<'a> {
+    /// For what shows no page-relative link (cards, links), so is the same
+    /// on every page.
+    fn site_wide(site: &'a Site) -> Ctx<'a> {
+        Ctx {
+            site,
+            root: "",
+            digests: None,
+        }
+    }
+
     pub fn md(&self, id: Option<MdId>) -> Option<String> {
         id.map(|id| self.site.md(id).html_for(self.root))
     }

@@ -12,22 +12,16 @@ use crate::model::{Cost, Duration, Hours, NodeId, ResourceKind, Site, SitePath};
 use crate::output::Sink;
 use std::path::Path;
 
-/// One data file: its name, the fingerprint of its inputs (when taken),
-/// and its bytes, or `None` when the previous file stays.
-pub struct DataFile {
-    pub name: String,
-    pub fingerprint: Option<u64>,
-    pub bytes: Option<Vec<u8>>,
-}
-
-impl DataFile {
-    fn made(name: String, bytes: Vec<u8>) -> DataFile {
-        DataFile {
-            name,
-            fingerprint: None,
-            bytes: Some(bytes),
-        }
-    }
+/// One data file, by its name in the output.
+pub enum DataFile {
+    /// Made now, with the fingerprint of its inputs when one was taken.
+    Made {
+        name: String,
+        bytes: Vec<u8>,
+        fingerprint: Option<u64>,
+    },
+    /// The previous build's file stays: its inputs still have this fingerprint.
+    Kept { name: String, fingerprint: u64 },
 }
 
 pub fn files(
@@ -43,7 +37,11 @@ pub fn files(
         || templated(site, theme, sink, incremental, errors),
         || super::search::index(site),
     );
-    out.push(DataFile::made("search-index.json".to_owned(), search_index));
+    out.push(DataFile::Made {
+        name: "search-index.json".to_owned(),
+        bytes: search_index,
+        fingerprint: None,
+    });
     out
 }
 
@@ -56,12 +54,6 @@ fn templated(
 ) -> Vec<DataFile> {
     let mut out = Vec::new();
     let base = &site.config.base_url;
-    let mut render = |name: &str, data: &dyn Fingerprinted, errors: &mut Vec<Diagnostic>| {
-        if let Some(file) = data.file(name, theme, sink, incremental, errors) {
-            out.push(file);
-        }
-    };
-
     #[derive(Serialize)]
     struct Sitemap {
         entries: Vec<SitemapEntry>,
@@ -69,7 +61,14 @@ fn templated(
     let sitemap = Sitemap {
         entries: sitemap_entries(site),
     };
-    render("sitemap.xml", &sitemap, errors);
+    out.extend(templated_file(
+        "sitemap.xml",
+        &sitemap,
+        theme,
+        sink,
+        incremental,
+        errors,
+    ));
 
     #[derive(Serialize)]
     struct Atom<'a> {
@@ -77,7 +76,8 @@ fn templated(
         entries: Vec<FeedEntry<'a>>,
     }
     let (feed, entries) = feed(site);
-    render("atom.xml", &Atom { feed, entries }, errors);
+    let atom = Atom { feed, entries };
+    out.extend(templated_file("atom.xml", &atom, theme, sink, incremental, errors));
 
     #[derive(Serialize)]
     struct Robots {
@@ -86,58 +86,47 @@ fn templated(
     let robots = Robots {
         sitemap: base.permalink(&SitePath::file("sitemap.xml")),
     };
-    render("robots.txt", &robots, errors);
+    out.extend(templated_file("robots.txt", &robots, theme, sink, incremental, errors));
 
     for (r, roadmap) in site.roadmaps.iter().enumerate() {
         let json = serde_json::to_vec_pretty(&roadmap_json(site, r)).expect("plain data serializes");
-        out.push(DataFile::made(format!("{}roadmap.json", roadmap.path.as_str()), json));
+        out.push(DataFile::Made {
+            name: format!("{}roadmap.json", roadmap.path.as_str()),
+            bytes: json,
+            fingerprint: None,
+        });
     }
     out
 }
 
-/// The data of a templated file, rendered only when it changed: the
-/// sitemap and the feed list thousands of pages or whole articles and
-/// rarely change, so like pages they are made again only when their data
-/// or template did.
-trait Fingerprinted {
-    fn file(
-        &self,
-        name: &str,
-        theme: &Theme,
-        sink: &dyn Sink,
-        incremental: Incremental,
-        errors: &mut Vec<Diagnostic>,
-    ) -> Option<DataFile>;
-}
-
-impl<T: Serialize> Fingerprinted for T {
-    fn file(
-        &self,
-        name: &str,
-        theme: &Theme,
-        sink: &dyn Sink,
-        incremental: Incremental,
-        errors: &mut Vec<Diagnostic>,
-    ) -> Option<DataFile> {
-        let fingerprint = incremental.fingerprint(sink, theme.fingerprint(name), || super::data_fingerprint(self));
-        if let Some(fingerprint) = fingerprint.filter(|&f| incremental.keeps(sink, Path::new(name), f)) {
-            return Some(DataFile {
-                name: name.to_owned(),
-                fingerprint: Some(fingerprint),
-                bytes: None,
-            });
-        }
-        let rendered = tera::Context::from_serialize(self).and_then(|context| theme.tera.render(name, &context));
-        match rendered {
-            Ok(text) => Some(DataFile {
-                name: name.to_owned(),
-                fingerprint,
-                bytes: Some(text.into_bytes()),
-            }),
-            Err(err) => {
-                errors.push(theme.diagnostic(name, &err, Some(&format!("/{name}"))));
-                None
-            }
+/// A file made by template `name` from `data`, again only when its data or
+/// template changed, like pages: the sitemap and the feed list thousands of
+/// pages or whole articles, and rarely change.
+fn templated_file<T: Serialize>(
+    name: &str,
+    data: &T,
+    theme: &Theme,
+    sink: &dyn Sink,
+    incremental: Incremental,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<DataFile> {
+    let fingerprint = incremental.fingerprint(sink, theme.fingerprint(name), || super::data_fingerprint(data));
+    if let Some(fingerprint) = fingerprint.filter(|&f| incremental.keeps(sink, Path::new(name), f)) {
+        return Some(DataFile::Kept {
+            name: name.to_owned(),
+            fingerprint,
+        });
+    }
+    let rendered = tera::Context::from_serialize(data).and_then(|context| theme.tera.render(name, &context));
+    match rendered {
+        Ok(text) => Some(DataFile::Made {
+            name: name.to_owned(),
+            bytes: text.into_bytes(),
+            fingerprint,
+        }),
+        Err(err) => {
+            errors.push(theme.diagnostic(name, &err, Some(&format!("/{name}"))));
+            None
         }
     }
 }

@@ -287,10 +287,13 @@ fn other_files(
     }
     let mut kept = Vec::new();
     for file in data::files(site, theme, sink, incremental, &mut errors) {
-        let path = PathBuf::from(&file.name);
-        match file.bytes {
-            Some(bytes) => write(&path, &bytes, file.fingerprint, &mut errors),
-            None => kept.extend(file.fingerprint.map(|f| (path, f))),
+        match file {
+            data::DataFile::Made {
+                name,
+                bytes,
+                fingerprint,
+            } => write(Path::new(&name), &bytes, fingerprint, &mut errors),
+            data::DataFile::Kept { name, fingerprint } => kept.push((PathBuf::from(name), fingerprint)),
         }
     }
     // Built-in static files, unless the site's static/ has its own.

@@ -650,8 +650,7 @@ impl<'s> Builder<'s> {
         // Files that cannot be pages are reported first, so that every
         // other one has its node id before any is built.
         chosen.retain(|(slug, loaded)| {
-            let reserved = kind == DocKind::Page && RESERVED_SLUGS.contains(&slug.as_str());
-            if reserved {
+            if kind == DocKind::Page && RESERVED_SLUGS.contains(&slug.as_str()) {
                 let path = self.map.get(loaded.file).path.clone();
                 self.diags.push(
                     Diagnostic::error(format!(
@@ -660,22 +659,14 @@ impl<'s> Builder<'s> {
                     .with_path(path)
                     .with_hint("rename the file"),
                 );
+                return false;
             }
-            !reserved && Id::parse(slug).is_ok()
+            let valid = Id::parse(slug).is_ok();
+            if !valid {
+                self.bad_page_name(slug, loaded.file);
+            }
+            valid
         });
-        let invalid = files
-            .iter()
-            .filter(|(slug, loaded)| (opts.drafts || !loaded.value.draft) && Id::parse(slug).is_err());
-        for (slug, loaded) in invalid {
-            let file = self.map.get(loaded.file).path.clone();
-            self.diags.push(
-                Diagnostic::error(format!("`{slug}` is not a valid page name"))
-                    .with_path(file)
-                    .with_hint(
-                        "rename the file with lowercase letters, digits and single hyphens, like `my-article.md`",
-                    ),
-            );
-        }
         // Built in parallel (a large site has thousands), each with its own
         // builder; their texts and problems are then added in order.
         let built: Vec<(Doc, Builder<'s>)> = chosen
@@ -706,6 +697,15 @@ impl<'s> Builder<'s> {
                 doc
             })
             .collect()
+    }
+
+    fn bad_page_name(&mut self, slug: &str, file: crate::diag::FileId) {
+        let path = self.map.get(file).path.clone();
+        self.diags.push(
+            Diagnostic::error(format!("`{slug}` is not a valid page name"))
+                .with_path(path)
+                .with_hint("rename the file with lowercase letters, digits and single hyphens, like `my-article.md`"),
+        );
     }
 
     /// A builder for one part of the site, built apart from the rest.
@@ -741,14 +741,7 @@ impl<'s> Builder<'s> {
         let raw = &loaded.value;
         let origin = Origin::yaml(loaded.file, loaded.yaml.clone(), vec![]);
         let Ok(slug) = Id::parse(slug) else {
-            let file = self.map.get(loaded.file).path.clone();
-            self.diags.push(
-                Diagnostic::error(format!("`{slug}` is not a valid page name"))
-                    .with_path(file)
-                    .with_hint(
-                        "rename the file with lowercase letters, digits and single hyphens, like `my-article.md`",
-                    ),
-            );
+            self.bad_page_name(slug, loaded.file);
             return None;
         };
         let date = self.parse_value(raw.date.as_ref(), origin.child(Step::Key("date")), Date::parse);
