@@ -73,23 +73,28 @@ pub fn resolve(
     let pages = builder.docs(&sources.pages, DocKind::Page, opts, &roadmaps);
 
     // Every Markdown text of the site, parsed once, in parallel.
-    let texts: Vec<(&str, ParseOptions)> = builder
+    let texts: Vec<markdown::Text> = builder
         .inputs
         .iter()
-        .map(|input| {
-            let opts = ParseOptions {
+        .map(|input| markdown::Text {
+            text: input.text,
+            opts: ParseOptions {
                 allow_html: builder.allow_html,
                 id_prefix: input.id_prefix.clone(),
                 page_body: matches!(input.origin, Origin::Body { .. }),
-            };
-            (input.text, opts)
+            },
+            // A body is a slice of its file; YAML texts are copies.
+            file: match input.origin {
+                Origin::Body { file, .. } => Some(builder.map.shared(file)),
+                Origin::Yaml { .. } => None,
+            },
         })
         .collect();
     let parsed = match cache {
         Some(cache) => cache.parse_all(&texts),
         None => texts
             .par_iter()
-            .map(|(text, opts)| std::sync::Arc::new(markdown::parse(text, opts)))
+            .map(|text| std::sync::Arc::new(markdown::parse(text.text, &text.opts)))
             .collect(),
     };
     for (input, parsed) in builder.inputs.iter().zip(&parsed) {
