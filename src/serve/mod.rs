@@ -39,9 +39,9 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// Each rebuild frees the last one's model and allocates as much again.
 /// By default the allocator hands memory freed a second ago back to the
-/// system, so a rebuild after a pause faulted it in again, zeroed: about a
-/// tenth of a 5,000-article rebuild's CPU. A preview keeps it instead; its footprint
-/// stays at what a rebuild needs anyway.
+/// system, so a rebuild after a pause faulted it in again, zeroed: 5–22%
+/// of a 5,000-article rebuild's CPU. A preview keeps it instead; its
+/// footprint stays at what a rebuild needs anyway.
 fn keep_freed_memory() {
     // SAFETY: sets a plain integer option; mimalloc reads it when it purges.
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
