@@ -646,6 +646,24 @@ mod tests {
     }
 
     #[test]
+    fn a_rebuild_the_watcher_reports_nothing_for_changes_nothing() {
+        // What `serve`'s warm-up rebuild relies on: no reload, no file sent.
+        let dir = site();
+        let mut session = Session::new(dir.path(), Options::default(), true);
+        session.rebuild(None);
+        let before = bytes_of(&session);
+        let outcome = session.rebuild(Some(&[]));
+        let changes = outcome.result.as_ref().ok().expect("a good build");
+        assert!(
+            changes.changed.is_empty() && changes.removed.is_empty(),
+            "{:?}",
+            changed(&outcome)
+        );
+        assert_eq!(changes.stats.unchanged, changes.stats.pages, "no page rendered again");
+        assert_eq!(bytes_of(&session), before);
+    }
+
+    #[test]
     fn a_phase_edit_rewrites_its_handout_and_the_booklet_only() {
         let dir = site();
         write(
