@@ -252,6 +252,38 @@ fn serves_pages_with_types_index_files_and_the_404_page() {
 }
 
 #[test]
+fn before_a_first_good_build_every_path_waits_for_one() {
+    let _serial = serial();
+    let site = TestSite::minimal();
+    site.file("content/articles/bad.md", "---\ntitle: [unclosed\n---\nText.\n");
+    let mut server = Running::start(site.root(), &["serve", "--port", "0"]);
+    wait_until(Duration::from_secs(60), || {
+        server.log().contains(" at http://127.0.0.1:")
+    });
+    let log = server.log();
+    assert!(log.contains("the site is made once they are fixed"), "{log}");
+    server.port = log
+        .split(" at http://127.0.0.1:")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let waiting = get(server.port, "/roadmaps/demo/").unwrap();
+    assert!(waiting.starts_with("HTTP/1.1 503"), "{waiting}");
+    assert!(
+        waiting.contains("nothing to show yet") && waiting.contains("<script src=\"/__waymark/live.js\""),
+        "{waiting}"
+    );
+    std::fs::remove_file(site.path("content/articles/bad.md")).unwrap();
+    wait_until(Duration::from_secs(30), || {
+        get(server.port, "/").is_some_and(|r| r.starts_with("HTTP/1.1 200"))
+    });
+}
+
+#[test]
 fn a_port_in_use_moves_to_the_next_one_and_says_so() {
     let _serial = serial();
     let site = TestSite::minimal();

@@ -330,8 +330,27 @@ fn site_reply(shared: &Shared, raw_path: &str) -> Reply {
         },
         None => match lookup("404.html") {
             Some((file, stored)) => file_reply(shared, &file, &stored, 404),
+            None if files.is_empty() => no_build_yet(shared),
             None => Reply::text(404, "not found"),
         },
+    }
+}
+
+/// What every path shows until a first build succeeds: a page with the
+/// live-reload script, which shows the errors and loads the site once
+/// they are fixed (a bare "not found" would wait for a manual reload).
+fn no_build_yet(shared: &Shared) -> Reply {
+    let page = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>No build yet</title></head>\
+        <body><p>The site has errors, so there is nothing to show yet. They are listed in the terminal; \
+        this page loads the site as soon as they are fixed.</p></body></html>";
+    let build = shared.build.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    Reply {
+        status: 503,
+        headers: vec![
+            ("Content-Type", "text/html; charset=utf-8".into()),
+            ("Cache-Control", "no-store".into()),
+        ],
+        body: inject_script(page.as_bytes().to_vec(), &build, "index.html"),
     }
 }
 

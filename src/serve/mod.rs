@@ -47,14 +47,6 @@ fn keep_freed_memory() {
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
 }
 
-/// Whether a rebuild succeeded without changing any file.
-fn changes_nothing(outcome: &Outcome) -> bool {
-    outcome
-        .result
-        .as_ref()
-        .is_ok_and(|changes| changes.changed.is_empty() && changes.removed.is_empty())
-}
-
 /// Why `serve` or `watch` could not run.
 pub enum Error {
     /// Wrong usage (exit status 2): a refused output folder, no free port.
@@ -108,7 +100,7 @@ pub fn serve(opts: &ServeOptions) -> Result<(), Error> {
         // it now, before the author's first save; the memory is kept (see
         // `keep_freed_memory`) for every rebuild after.
         let warm_up = session.rebuild(Some(&[]));
-        if !changes_nothing(&warm_up) {
+        if !warm_up.result.as_ref().is_ok_and(Changes::is_empty) {
             print_outcome(&warm_up, false);
             announce(&shared, &builds.next(), &warm_up, &session);
         }
@@ -224,11 +216,7 @@ fn announce(shared: &http::Shared, build: &str, outcome: &Outcome, session: &Ses
     let (message, hello) = match &outcome.result {
         Ok(changes) => {
             shared.publish(session.files());
-            let event = if changes.changed.is_empty() && changes.removed.is_empty() {
-                "ok"
-            } else {
-                "reload"
-            };
+            let event = if changes.is_empty() { "ok" } else { "reload" };
             let css = changes.changed.iter().any(|(path, _)| path.ends_with(".css"));
             let message = serde_json::json!({
                 "event": event,
@@ -296,7 +284,11 @@ fn print_outcome(outcome: &Outcome, first: bool) {
         Err(failure) => {
             failure.diagnostics.emit(&failure.sources, color);
             let errors = failure.diagnostics.error_count();
-            eprintln!("error: {errors} error(s) after {ms} ms; still serving the last good build");
+            if first {
+                eprintln!("error: {errors} error(s) after {ms} ms; the site is made once they are fixed");
+            } else {
+                eprintln!("error: {errors} error(s) after {ms} ms; still serving the last good build");
+            }
         }
     }
 }

@@ -31,8 +31,8 @@ pub enum Stored {
 }
 
 /// The files of the last good build, by output path (`roadmaps/ml/index.html`).
-/// The served files by output path. A hash map: every rebuild makes a new
-/// one of thousands of entries, and lookups need no order.
+/// A hash map: every rebuild makes a new one of thousands of entries, and
+/// lookups need no order.
 pub type Files = rustc_hash::FxHashMap<String, Stored>;
 
 /// What a rebuild changed in the output, with the new contents of each
@@ -43,6 +43,13 @@ pub struct Changes {
     pub added: usize,
     pub removed: Vec<String>,
     pub stats: Stats,
+}
+
+impl Changes {
+    /// Whether the rebuild left every file as it was.
+    pub fn is_empty(&self) -> bool {
+        self.changed.is_empty() && self.removed.is_empty()
+    }
 }
 
 pub enum Content {
@@ -654,11 +661,7 @@ mod tests {
         let before = bytes_of(&session);
         let outcome = session.rebuild(Some(&[]));
         let changes = outcome.result.as_ref().ok().expect("a good build");
-        assert!(
-            changes.changed.is_empty() && changes.removed.is_empty(),
-            "{:?}",
-            changed(&outcome)
-        );
+        assert!(changes.is_empty(), "{:?}", changed(&outcome));
         assert_eq!(changes.stats.unchanged, changes.stats.pages, "no page rendered again");
         assert_eq!(bytes_of(&session), before);
     }
