@@ -10,11 +10,13 @@
 
 use std::fmt::Write;
 
+use serde::Serialize;
+
 use super::svg::{esc, num, text_lines, wrap};
 use crate::model::{NodeId, Site};
 
 /// One roadmap as the diagram sees it: titles, links and edges, no coordinates.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Graph {
     pub title: String,
     pub phases: Vec<PhaseNode>,
@@ -23,7 +25,7 @@ pub struct Graph {
     pub edges: Vec<Edge>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct PhaseNode {
     /// `roadmap/phase`, the progress key.
     pub key: String,
@@ -36,7 +38,7 @@ pub struct PhaseNode {
     pub external: Vec<External>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct TopicNode {
     pub key: String,
     pub title: String,
@@ -46,7 +48,7 @@ pub struct TopicNode {
 }
 
 /// A prerequisite in another roadmap, drawn as a small link under what needs it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct External {
     pub key: String,
     pub is_phase: bool,
@@ -55,13 +57,13 @@ pub struct External {
     pub href: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum End {
     Phase(usize),
     Topic(usize, usize),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Edge {
     pub from: End,
     pub to: End,

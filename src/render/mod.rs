@@ -4,6 +4,7 @@
 pub(crate) mod context;
 mod data;
 mod diagram;
+mod drawn;
 mod progress;
 mod search;
 mod svg;
@@ -21,6 +22,7 @@ use crate::diag::{Diagnostic, SourceMap};
 use crate::model::{IdSpace, NodeId, PageIds, Site, SitePath};
 use crate::output::Sink;
 use context::{Crumb, Ctx, Digests, Meta};
+use drawn::Drawn;
 pub use theme::{Theme, builtin_static, stray_overrides};
 
 /// What one render did, for the summary line.
@@ -629,7 +631,7 @@ fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
             struct HomeCard<'a> {
                 #[serde(flatten)]
                 card: context::RoadmapCard<'a>,
-                diagram: String,
+                diagram: Drawn<diagram::Graph>,
             }
             #[derive(Serialize)]
             struct Home<'a> {
@@ -637,14 +639,14 @@ fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
                 articles: context::Cards<'a>,
                 article_count: usize,
                 /// Each roadmap's topics, for progress on the cards.
-                progress: String,
+                progress: Drawn<progress::Data>,
             }
             Box::new(Home {
-                progress: progress::json(site, 0..site.roadmaps.len(), false),
+                progress: Drawn::new(progress::data(site, 0..site.roadmaps.len(), false), progress::json),
                 roadmaps: (0..site.roadmaps.len())
                     .map(|r| HomeCard {
                         card: ctx.roadmap_card(r),
-                        diagram: diagram::mini(&diagram::Graph::of(site, r, ctx.root)),
+                        diagram: Drawn::new(diagram::Graph::of(site, r, ctx.root), diagram::mini),
                     })
                     .collect(),
                 articles: cards((0..site.articles.len().min(6)).map(NodeId::Article).collect()),
@@ -659,19 +661,19 @@ fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
                 pages: Vec<context::Link<'a>>,
                 articles: context::Cards<'a>,
                 referenced_by: context::Links<'a>,
-                diagram: String,
+                diagram: Drawn<diagram::Graph>,
                 plan: timeline::Plan,
-                timeline: String,
+                timeline: Drawn<(timeline::Plan, &'a str)>,
                 /// Phases' topics and topics' requirements, for progress and "next up".
-                progress: String,
+                progress: Drawn<progress::Data>,
             }
             let roadmap = &site.roadmaps[r];
             let plan = timeline::Plan::of(&roadmap.phases);
             Box::new(Overview {
-                diagram: diagram::overview(&diagram::Graph::of(site, r, ctx.root)),
-                timeline: plan.svg(&roadmap.title),
+                diagram: Drawn::new(diagram::Graph::of(site, r, ctx.root), diagram::overview),
+                timeline: Drawn::new((plan.clone(), roadmap.title.as_str()), |(plan, title)| plan.svg(title)),
                 plan,
-                progress: progress::json(site, [r], true),
+                progress: Drawn::new(progress::data(site, [r], true), progress::json),
                 roadmap: ctx.roadmap_card(r),
                 phases: (0..roadmap.phases.len()).map(|p| ctx.phase_card(r, p)).collect(),
                 pages: (0..roadmap.pages.len())

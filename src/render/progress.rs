@@ -75,15 +75,27 @@ fn roadmap_data(site: &Site, r: usize, with_requires: bool) -> RoadmapData {
     }
 }
 
-/// JSON for a `<script type="application/json">` block: roadmap id → data.
-/// `<` is escaped so no text can close the script element.
-pub fn json(site: &Site, roadmaps: impl IntoIterator<Item = usize>, with_requires: bool) -> String {
-    let map: serde_json::Map<String, serde_json::Value> = roadmaps
-        .into_iter()
-        .map(|r| {
-            let data = serde_json::to_value(roadmap_data(site, r, with_requires)).unwrap_or_default();
-            (site.roadmaps[r].id.as_str().to_owned(), data)
-        })
-        .collect();
-    serde_json::Value::Object(map).to_string().replace('<', "\\u003c")
+/// What the progress script needs of some roadmaps: roadmap id → data,
+/// ordered by id.
+#[derive(Serialize)]
+pub struct Data(std::collections::BTreeMap<String, RoadmapData>);
+
+pub fn data(site: &Site, roadmaps: impl IntoIterator<Item = usize>, with_requires: bool) -> Data {
+    Data(
+        roadmaps
+            .into_iter()
+            .map(|r| {
+                (
+                    site.roadmaps[r].id.as_str().to_owned(),
+                    roadmap_data(site, r, with_requires),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// JSON for a `<script type="application/json">` block. `<` is escaped so
+/// no text can close the script element.
+pub fn json(data: &Data) -> String {
+    serde_json::to_string(data).unwrap_or_default().replace('<', "\\u003c")
 }
