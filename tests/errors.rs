@@ -304,3 +304,22 @@ fn badly_named_pages_are_all_reported_with_the_other_errors() {
         .assert_mentions("good.md:4:10")
         .assert_mentions("3 error(s)");
 }
+
+#[test]
+fn a_tag_without_letters_is_reported_in_every_file_that_uses_it() {
+    let site = TestSite::minimal();
+    site.file(
+        "content/articles/one.md",
+        "---\ntitle: One\ndate: 2025-01-01\ntags: ['!!', rust]\n---\nx\n",
+    )
+    .file(
+        "content/articles/two.md",
+        "---\ntitle: Two\ndate: 2025-01-02\ntags: [Rust, '!!']\n---\nx\n",
+    );
+    site.build()
+        .assert_status(1)
+        .assert_mentions("the tag `!!` has no letters or digits")
+        .assert_mentions("content/articles/one.md")
+        .assert_mentions("content/articles/two.md")
+        .assert_mentions("2 error(s)");
+}

@@ -208,13 +208,13 @@ pub(crate) fn options() -> Options {
 /// build: the preview server re-parses only what changed.
 #[derive(Default)]
 pub struct Cache {
-    entries: HashMap<u64, Arc<Parsed>>,
+    entries: rustc_hash::FxHashMap<u64, Arc<Parsed>>,
     /// The key of each text that is a slice of a file, by where it sits:
     /// an unchanged file is the same shared one from load to load, so its
     /// texts need not be hashed again (they were a 5,000-article rebuild's
     /// largest single cost). The entry holds the file, so no other file can
     /// take its address while the entry exists.
-    in_files: HashMap<Place, InFile>,
+    in_files: rustc_hash::FxHashMap<Place, InFile>,
 }
 
 /// A text's place: its file's address, and where in the file it starts and ends.
@@ -270,20 +270,28 @@ impl Cache {
                 (key, parsed)
             })
             .collect();
-        self.in_files = texts
-            .iter()
-            .zip(&results)
-            .filter_map(|(Text { text, opts, file }, (key, _))| {
-                let file = (*file)?;
-                let known = InFile {
-                    file: Arc::clone(file),
-                    opts: opts.clone(),
-                    key: *key,
-                };
-                Some((Cache::place(text, file)?, known))
-            })
-            .collect();
-        self.entries = results.iter().map(|(k, p)| (*k, p.clone())).collect();
+        // Made anew each time, so that the cache keeps only these texts.
+        let mut in_files = rustc_hash::FxHashMap::default();
+        in_files.reserve(texts.len());
+        in_files.extend(
+            texts
+                .iter()
+                .zip(&results)
+                .filter_map(|(Text { text, opts, file }, (key, _))| {
+                    let file = (*file)?;
+                    let known = InFile {
+                        file: Arc::clone(file),
+                        opts: opts.clone(),
+                        key: *key,
+                    };
+                    Some((Cache::place(text, file)?, known))
+                }),
+        );
+        self.in_files = in_files;
+        let mut entries = rustc_hash::FxHashMap::default();
+        entries.reserve(results.len());
+        entries.extend(results.iter().map(|(k, p)| (*k, p.clone())));
+        self.entries = entries;
         results.into_iter().map(|(_, parsed)| parsed).collect()
     }
 }

@@ -15,7 +15,6 @@ use crate::source::Sources;
 use crate::source::yaml::Step;
 
 pub fn tags(site: &mut Site, diags: &mut Vec<Diagnostic>) {
-    let mut by_slug: HashMap<String, usize> = HashMap::new();
     let mut tags: Vec<Tag> = Vec::new();
     let mut docs: Vec<(NodeId, &mut crate::model::Doc)> = Vec::new();
     for (i, doc) in site.articles.iter_mut().enumerate() {
@@ -29,13 +28,29 @@ pub fn tags(site: &mut Site, diags: &mut Vec<Diagnostic>) {
             docs.push((NodeId::RoadmapPage(r, i), doc));
         }
     }
-    // A site has a few tag names, used thousands of times.
-    let mut slugs: HashMap<&str, String> = HashMap::new();
+    // A site has a few tag names, used thousands of times: each name is
+    // slugged and looked up once. `None`: a name without letters or digits.
+    let mut by_name: FxHashMap<&str, Option<usize>> = FxHashMap::default();
+    let mut by_slug: FxHashMap<String, usize> = FxHashMap::default();
     for (node, doc) in docs {
         let mut ids = Vec::new();
         for name in &doc.tags {
-            let slug = slugs.entry(name).or_insert_with(|| slugify(name)).clone();
-            if slug.is_empty() {
+            let index = *by_name.entry(name).or_insert_with(|| {
+                let slug = slugify(name);
+                if slug.is_empty() {
+                    return None;
+                }
+                Some(*by_slug.entry(slug.clone()).or_insert_with(|| {
+                    tags.push(Tag {
+                        name: name.trim().to_owned(),
+                        path: SitePath::page(["tags", slug.as_str()]),
+                        slug,
+                        docs: Vec::new(),
+                    });
+                    tags.len() - 1
+                }))
+            });
+            let Some(index) = index else {
                 diags.push(
                     Diagnostic::error(format!(
                         "the tag `{name}` has no letters or digits, so it cannot have a page"
@@ -44,16 +59,7 @@ pub fn tags(site: &mut Site, diags: &mut Vec<Diagnostic>) {
                     .with_hint("use a tag made of words"),
                 );
                 continue;
-            }
-            let index = *by_slug.entry(slug.clone()).or_insert_with(|| {
-                tags.push(Tag {
-                    name: name.trim().to_owned(),
-                    path: SitePath::page(["tags", slug.as_str()]),
-                    slug,
-                    docs: Vec::new(),
-                });
-                tags.len() - 1
-            });
+            };
             if !ids.contains(&index) {
                 ids.push(index);
                 tags[index].docs.push(node);
@@ -103,7 +109,7 @@ fn resource_key(title: &str, by: Option<&str>, url: Option<&str>) -> String {
 }
 
 pub fn catalog(site: &mut Site) {
-    let mut by_key: HashMap<String, usize> = HashMap::new();
+    let mut by_key: FxHashMap<String, usize> = FxHashMap::default();
     let mut catalog: Vec<CatalogEntry> = Vec::new();
     for (r, roadmap) in site.roadmaps.iter_mut().enumerate() {
         for (p, phase) in roadmap.phases.iter_mut().enumerate() {

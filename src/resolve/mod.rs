@@ -647,9 +647,9 @@ impl<'s> Builder<'s> {
             .collect();
         if kind == DocKind::Article {
             // Newest first; node ids follow this order.
-            chosen.sort_by_cached_key(|(slug, loaded)| {
+            chosen.sort_by_cached_key(|&(slug, loaded)| {
                 let date = loaded.value.date.as_ref().and_then(|d| Date::parse(&d.0).ok());
-                (std::cmp::Reverse(date), slug.clone())
+                (std::cmp::Reverse(date), slug.as_str())
             });
         }
         // Files that cannot be pages are reported first, so that every
