@@ -323,3 +323,20 @@ fn a_tag_without_letters_is_reported_in_every_file_that_uses_it() {
         .assert_mentions("content/articles/two.md")
         .assert_mentions("2 error(s)");
 }
+
+#[test]
+fn a_file_where_a_page_needs_a_folder_is_an_error() {
+    let site = TestSite::minimal();
+    site.file(
+        "content/articles/hello.md",
+        "---\ntitle: Hello\ndate: 2025-01-01\n---\nx\n",
+    )
+    .file("static/articles/hello", "not a folder")
+    .file("static/tags", "not a folder either");
+    site.build()
+        .assert_status(1)
+        .assert_mentions("needs /articles/hello to be a folder")
+        .assert_mentions("static/articles/hello is written there as a file")
+        .assert_mentions("needs /tags to be a folder")
+        .assert_mentions("static/tags is written there as a file");
+}

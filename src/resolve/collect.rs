@@ -2,7 +2,7 @@
 //! catalog, copied files, and the check that no two things share a URL.
 
 use std::collections::HashMap;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
 use rustc_hash::FxHashMap;
@@ -340,10 +340,20 @@ fn check_file_folder_clashes(
     diags: &mut Vec<Diagnostic>,
 ) {
     let mut clashes: Vec<(&Path, &Path)> = Vec::new();
-    for file in owners.keys() {
-        let file = Path::new(file);
-        for folder in file.ancestors().skip(1) {
-            if let Some((folder, _)) = owners.get_key_value(folder.as_os_str()) {
+    for key in owners.keys() {
+        let file = Path::new(key);
+        // Output paths are slashed strings: their folders are cut as
+        // strings, not walked part by part (this runs for every page).
+        let Some(text) = key.to_str() else {
+            for folder in file.ancestors().skip(1) {
+                if let Some((folder, _)) = owners.get_key_value(folder.as_os_str()) {
+                    clashes.push((file, Path::new(folder)));
+                }
+            }
+            continue;
+        };
+        for (end, _) in text.rmatch_indices('/') {
+            if let Some((folder, _)) = owners.get_key_value(OsStr::new(&text[..end])) {
                 clashes.push((file, Path::new(folder)));
             }
         }

@@ -120,11 +120,13 @@ impl<'a> Index<'a> {
         let map = &sources.map;
         let content_relative = |file| {
             let path = &map.get(file).path;
-            let path = path.strip_prefix("content").unwrap_or(path);
             if std::path::MAIN_SEPARATOR == '/' {
-                // Already slashed: one copy instead of one string per part.
-                return path.to_string_lossy().into_owned();
+                // Already slashed: cut as a string, not walked part by part.
+                if let Some(text) = path.to_str() {
+                    return text.strip_prefix("content/").unwrap_or(text).to_owned();
+                }
             }
+            let path = path.strip_prefix("content").unwrap_or(path);
             path.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>().join("/")
         };
         let roadmap_files: usize = site.roadmaps.iter().map(|r| 1 + r.phases.len() + r.pages.len()).sum();
