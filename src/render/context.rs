@@ -351,6 +351,13 @@ pub struct Html<'a> {
     root: &'a str,
 }
 
+impl<'a> Html<'a> {
+    /// The HTML of `md`, with its links made for a page at `root`.
+    pub fn new(md: &'a crate::markdown::Markdown, root: &'a str) -> Html<'a> {
+        Html { md, root }
+    }
+}
+
 impl Serialize for Html<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         // Only fingerprints use a binary serializer.

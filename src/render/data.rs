@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::Incremental;
-use super::context::{Ctx, Links};
+use super::context::{Ctx, Html, Links};
 use super::theme::Theme;
 use crate::diag::Diagnostic;
 use crate::model::{Cost, Duration, Hours, NodeId, ResourceKind, Site, SitePath};
@@ -89,11 +89,20 @@ fn templated(
     out.extend(templated_file("robots.txt", &robots, theme, sink, incremental, errors));
 
     for (r, roadmap) in site.roadmaps.iter().enumerate() {
-        let json = serde_json::to_vec_pretty(&roadmap_json(site, r)).expect("plain data serializes");
+        let name = format!("{}roadmap.json", roadmap.path.as_str());
+        let json = roadmap_json(site, r);
+        // Written again only when what it is made from changed, like the
+        // sitemap: its HTML is made only then. No template: waymark's own
+        // format, and every fingerprint holds waymark's version.
+        let fingerprint = incremental.fingerprint(sink, 0, || super::data_fingerprint(&json));
+        if let Some(fingerprint) = fingerprint.filter(|&f| incremental.keeps(sink, Path::new(&name), f)) {
+            out.push(DataFile::Kept { name, fingerprint });
+            continue;
+        }
         out.push(DataFile::Made {
-            name: format!("{}roadmap.json", roadmap.path.as_str()),
-            bytes: json,
-            fingerprint: None,
+            name,
+            bytes: serde_json::to_vec_pretty(&json).expect("plain data serializes"),
+            fingerprint,
         });
     }
     out
@@ -190,7 +199,7 @@ struct FeedEntry<'a> {
     updated: String,
     author: Option<&'a str>,
     summary: Option<&'a str>,
-    content: String,
+    content: Html<'a>,
     tags: Vec<&'a str>,
 }
 
@@ -212,7 +221,7 @@ fn feed(site: &Site) -> (Feed<'_>, Vec<FeedEntry<'_>>) {
                 author: doc.author.as_deref().or(site.config.author.as_deref()),
                 summary: doc.description.as_deref(),
                 // Links in a feed reader must be absolute.
-                content: site.md(doc.body).html_for(base.as_str()),
+                content: Html::new(site.md(doc.body), base.as_str()),
                 tags: doc.tags.iter().map(String::as_str).collect(),
             }
         })
@@ -239,7 +248,7 @@ struct RoadmapJson<'a> {
     title: &'a str,
     url: String,
     audience: Option<&'a str>,
-    summary_html: Option<String>,
+    summary_html: Option<Html<'a>>,
     duration: Option<Duration>,
     phases: Vec<PhaseJson<'a>>,
     pages: Vec<PageJson<'a>>,
@@ -254,9 +263,9 @@ struct PhaseJson<'a> {
     duration: Option<Duration>,
     weekly_hours: Option<Hours>,
     requires: Vec<String>,
-    summary_html: Option<String>,
-    milestone_html: Option<String>,
-    assessment_html: Option<String>,
+    summary_html: Option<Html<'a>>,
+    milestone_html: Option<Html<'a>>,
+    assessment_html: Option<Html<'a>>,
     topics: Vec<TopicJson<'a>>,
     projects: Vec<ProjectJson<'a>>,
     extra: &'a crate::model::Extra,
@@ -271,9 +280,9 @@ struct TopicJson<'a> {
     optional: bool,
     requires: Vec<String>,
     learn: &'a [String],
-    summary_html: Option<String>,
-    why_html: Option<String>,
-    exercises_html: Vec<String>,
+    summary_html: Option<Html<'a>>,
+    why_html: Option<Html<'a>>,
+    exercises_html: Vec<Html<'a>>,
     resources: Vec<ResourceJson<'a>>,
     extra: &'a crate::model::Extra,
 }
@@ -285,13 +294,13 @@ struct ResourceJson<'a> {
     url: Option<&'a str>,
     kind: ResourceKind,
     cost: Option<Cost>,
-    note_html: Option<String>,
+    note_html: Option<Html<'a>>,
 }
 
 #[derive(Serialize)]
 struct ProjectJson<'a> {
     title: &'a str,
-    description_html: Option<String>,
+    description_html: Option<Html<'a>>,
 }
 
 #[derive(Serialize)]
@@ -303,7 +312,7 @@ struct PageJson<'a> {
 
 fn roadmap_json(site: &Site, r: usize) -> RoadmapJson<'_> {
     let base = site.config.base_url.as_str();
-    let html = |md: Option<crate::model::MdId>| md.map(|id| site.md(id).html_for(base));
+    let html = |md: Option<crate::model::MdId>| md.map(|id| Html::new(site.md(id), base));
     let url = |path: &SitePath| site.config.base_url.permalink(path);
     let roadmap = &site.roadmaps[r];
     RoadmapJson {
