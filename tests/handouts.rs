@@ -411,3 +411,28 @@ fn pdfs_on_a4() {
 fn pdfs_on_letter() {
     check_pdfs("Letter");
 }
+
+#[test]
+fn handout_phases_leave_out_what_links_to_them() {
+    let site = TestSite::minimal();
+    let probe = "{% if phase.referenced_by is defined or phase.required_by is defined %}phase has backlinks{% endif %}\
+        {% for topic in phase.topics %}{% if topic.referenced_by is defined or topic.required_by is defined %}topic has backlinks{% endif %}{% endfor %}\
+        {% for topic in phase.topics %}<p>{{ topic.title }}</p>{% endfor %}";
+    site.file("templates/handout.html", probe).file(
+        "templates/phase.html",
+        format!(
+            "{{% extends \"base.html\" %}}{{% block content %}}{}{{% endblock %}}",
+            probe
+        ),
+    );
+    site.build().assert_ok();
+    let handout = site.output("handouts/demo/basics/index.html");
+    assert!(handout.contains("<p>First topic</p>"), "{handout}");
+    assert!(!handout.contains("backlinks"), "{handout}");
+    // The phase's own page still has them.
+    let page = site.output("roadmaps/demo/basics/index.html");
+    assert!(
+        page.contains("phase has backlinks") && page.contains("topic has backlinks"),
+        "{page}"
+    );
+}

@@ -56,7 +56,7 @@ fn handout_phase<'a>(ctx: &Ctx<'a>, r: usize, p: usize, prefix: String, printed:
         qr: qr::svg(&live_url, &format!("QR code of {live_url}")),
         live_url,
         start: printed.starts.get(&phase_path(site, r, p)).copied(),
-        full: ctx.phase_full(r, p),
+        full: ctx.phase_full(r, p).without_backlinks(),
     }
 }
 

@@ -129,8 +129,25 @@ pub struct PhaseFull<'a> {
     pub has_resources: bool,
     pub has_exercises: bool,
     pub requires: Vec<Link<'a>>,
-    pub required_by: Links<'a>,
-    pub referenced_by: Links<'a>,
+    /// `None` in handouts: print leaves backlinks out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required_by: Option<Links<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub referenced_by: Option<Links<'a>>,
+}
+
+impl PhaseFull<'_> {
+    /// For print, which leaves out what links here: on a large site a
+    /// topic's backlinks run to hundreds, and a booklet holds every topic.
+    pub fn without_backlinks(mut self) -> Self {
+        self.required_by = None;
+        self.referenced_by = None;
+        for topic in &mut self.topics {
+            topic.required_by = None;
+            topic.referenced_by = None;
+        }
+        self
+    }
 }
 
 #[derive(Serialize)]
@@ -155,8 +172,11 @@ pub struct TopicFull<'a> {
     pub resources: Vec<ResourceCtx<'a>>,
     pub exercises: Vec<String>,
     pub requires: Vec<Link<'a>>,
-    pub required_by: Links<'a>,
-    pub referenced_by: Links<'a>,
+    /// `None` in handouts: print leaves backlinks out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub required_by: Option<Links<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub referenced_by: Option<Links<'a>>,
     pub extra: &'a Extra,
 }
 
@@ -507,8 +527,8 @@ impl<'a> Ctx<'a> {
             has_resources: phase.topics.iter().any(|t| !t.resources.is_empty()),
             has_exercises: phase.topics.iter().any(|t| !t.exercises.is_empty()),
             requires: self.requires_links(r, &phase.requires),
-            required_by: self.required_by(node),
-            referenced_by: self.referenced_by(node),
+            required_by: Some(self.required_by(node)),
+            referenced_by: Some(self.referenced_by(node)),
         }
     }
 
@@ -528,8 +548,8 @@ impl<'a> Ctx<'a> {
             resources: topic.resources.iter().map(|r| self.resource(r)).collect(),
             exercises: topic.exercises.iter().filter_map(|&e| self.md(Some(e))).collect(),
             requires: self.requires_links(r, &topic.requires),
-            required_by: self.required_by(node),
-            referenced_by: self.referenced_by(node),
+            required_by: Some(self.required_by(node)),
+            referenced_by: Some(self.referenced_by(node)),
             extra: &topic.extra,
         }
     }
