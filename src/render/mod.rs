@@ -631,7 +631,9 @@ fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
             struct HomeCard<'a> {
                 #[serde(flatten)]
                 card: context::RoadmapCard<'a>,
-                diagram: Drawn<diagram::Graph>,
+                /// Drawn now: it shows no titles, so a fingerprint of its
+                /// graph would change with every title.
+                diagram: String,
             }
             #[derive(Serialize)]
             struct Home<'a> {
@@ -646,7 +648,7 @@ fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
                 roadmaps: (0..site.roadmaps.len())
                     .map(|r| HomeCard {
                         card: ctx.roadmap_card(r),
-                        diagram: Drawn::new(diagram::Graph::of(site, r, ctx.root), diagram::mini),
+                        diagram: diagram::mini(&diagram::Graph::of(site, r, ctx.root)),
                     })
                     .collect(),
                 articles: cards((0..site.articles.len().min(6)).map(NodeId::Article).collect()),

@@ -632,9 +632,10 @@ mod tests {
         let mut session = Session::new(dir.path(), Options::default(), true);
         session.rebuild(None);
         let fingerprint = |session: &Session, page: &str| session.fingerprints[Path::new(page).as_os_str()];
-        let (one, two) = (
+        let (one, two, home) = (
             fingerprint(&session, "articles/one/index.html"),
             fingerprint(&session, "articles/two/index.html"),
+            fingerprint(&session, "index.html"),
         );
         write(
             dir.path(),
@@ -649,6 +650,8 @@ mod tests {
             two,
             "not rendered again"
         );
+        // The home page draws each roadmap's topics, but not their titles.
+        assert_eq!(fingerprint(&session, "index.html"), home, "home not rendered again");
         assert_eq!(bytes_of(&session), fresh(dir.path()));
     }
 
