@@ -342,16 +342,10 @@ fn check_file_folder_clashes(
     let mut clashes: Vec<(&Path, &Path)> = Vec::new();
     for key in owners.keys() {
         let file = Path::new(key);
-        // Output paths are slashed strings: their folders are cut as
-        // strings, not walked part by part (this runs for every page).
-        let Some(text) = key.to_str() else {
-            for folder in file.ancestors().skip(1) {
-                if let Some((folder, _)) = owners.get_key_value(folder.as_os_str()) {
-                    clashes.push((file, Path::new(folder)));
-                }
-            }
-            continue;
-        };
+        // Every output path is made from a slashed string, so its folders
+        // are cut as a string, not walked part by part (this runs for
+        // every page on every preview rebuild).
+        let text = key.to_string_lossy();
         for (end, _) in text.rmatch_indices('/') {
             if let Some((folder, _)) = owners.get_key_value(OsStr::new(&text[..end])) {
                 clashes.push((file, Path::new(folder)));
