@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use crate::diag::SourceFile;
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -71,6 +71,7 @@ pub struct Parsed {
     pub headings: Arc<[Heading]>,
     pub words: usize,
     pub excerpt: Arc<str>,
+    derived: Arc<OnceLock<Derived>>,
     pub warnings: Vec<Problem>,
     /// Problems that fail the build (links with a script scheme on sites
     /// that do not trust raw HTML).
@@ -99,6 +100,16 @@ pub struct Markdown {
     pub headings: Arc<[Heading]>,
     pub words: usize,
     pub excerpt: Arc<str>,
+    /// Shared with the parse, and so kept from one preview rebuild to the
+    /// next while the text stays the same.
+    derived: Arc<OnceLock<Derived>>,
+}
+
+/// A text made from a parse's headings and excerpt, and `from`.
+#[derive(Debug)]
+struct Derived {
+    from: Box<str>,
+    text: Box<str>,
 }
 
 const PLACEHOLDER: char = '\0';
@@ -133,11 +144,32 @@ impl Parsed {
             headings: self.headings.clone(),
             words: self.words,
             excerpt: self.excerpt.clone(),
+            derived: Arc::clone(&self.derived),
         }
     }
 }
 
 impl Markdown {
+    /// `make()`, a text made from this text's headings and excerpt and
+    /// from `from` alone, made once per parse while `from` stays the same:
+    /// the search index takes every document's on every preview rebuild.
+    pub fn derived(&self, from: &str, make: impl FnOnce() -> String) -> Cow<'_, str> {
+        let made = match self.derived.get() {
+            Some(kept) if *kept.from == *from => return Cow::Borrowed(&kept.text),
+            Some(_) => return Cow::Owned(make()),
+            None => make(),
+        };
+        let made = Derived {
+            from: from.into(),
+            text: made.into(),
+        };
+        match self.derived.set(made) {
+            Ok(()) => Cow::Borrowed(&self.derived.get().expect("set just now").text),
+            // Made at the same time on another thread, perhaps from another `from`.
+            Err(ours) => Cow::Owned(ours.text.into()),
+        }
+    }
+
     /// A digest of what [`Markdown::html_for`] would make for `root`,
     /// without making it: the preview compares pages by such digests.
     pub fn digest(&self, root: &str) -> u64 {
@@ -434,6 +466,7 @@ pub fn parse(text: &str, opts: &ParseOptions) -> Parsed {
         headings: state.headings.into(),
         words: state.words,
         excerpt: state.excerpt.trim().into(),
+        derived: Arc::default(),
         warnings: state.warnings,
         errors: state.errors,
     }
@@ -853,6 +886,43 @@ mod tests {
         assert_eq!(slugify("What is `x_y`?"), "what-is-x_y");
         assert_eq!(slugify("Café au lait"), "café-au-lait");
         assert_eq!(slugify("a - b"), "a---b");
+    }
+
+    #[test]
+    fn a_derived_text_is_made_once_per_parse_and_source() {
+        let text = "# Intro\n\nSome words.\n";
+        let parsed = parse(text, &ParseOptions::default());
+        let mut made = 0;
+        let first = parsed.resolve(vec![]);
+        assert_eq!(
+            first.derived("a", || {
+                made += 1;
+                "from a".into()
+            }),
+            "from a"
+        );
+        // A later rebuild resolves the kept parse again: the text is kept.
+        let again = parsed.resolve(vec![]);
+        assert_eq!(
+            again.derived("a", || {
+                made += 1;
+                "made again".into()
+            }),
+            "from a"
+        );
+        assert_eq!(made, 1);
+        // Made from something else, it is made afresh.
+        assert_eq!(
+            again.derived("b", || {
+                made += 1;
+                "from b".into()
+            }),
+            "from b"
+        );
+        assert_eq!(made, 2);
+        // A new parse of the same text keeps nothing of the old one.
+        let reparsed = parse(text, &ParseOptions::default()).resolve(vec![]);
+        assert_eq!(reparsed.derived("a", || "fresh".into()), "fresh");
     }
 
     #[test]

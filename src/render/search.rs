@@ -2,6 +2,8 @@
 //! roadmap, phase, topic, resource, article and page, read by `search.js`
 //! in the browser. Entries are arrays, not objects, to keep the file small.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::model::Site;
@@ -9,7 +11,7 @@ use crate::model::Site;
 /// `[title, path, kind, context, text]`: `context` says where the entry
 /// sits (its roadmap and phase), `text` is what else it can be found by.
 #[derive(Serialize)]
-struct Entry<'a>(&'a str, String, &'static str, String, String);
+struct Entry<'a>(&'a str, String, &'static str, String, Cow<'a, str>);
 
 #[derive(Serialize)]
 struct Index<'a> {
@@ -34,7 +36,7 @@ pub fn index(site: &Site) -> Vec<u8> {
             roadmap.path.as_str().to_owned(),
             "roadmap",
             String::new(),
-            clip(&excerpt(roadmap.summary)),
+            clip(&excerpt(roadmap.summary)).into(),
         ));
         for phase in &roadmap.phases {
             entries.push(Entry(
@@ -42,7 +44,7 @@ pub fn index(site: &Site) -> Vec<u8> {
                 phase.path.as_str().to_owned(),
                 "phase",
                 roadmap.title.clone(),
-                clip(&excerpt(phase.summary)),
+                clip(&excerpt(phase.summary)).into(),
             ));
             for topic in &phase.topics {
                 // What a topic teaches is how people look for it.
@@ -54,7 +56,7 @@ pub fn index(site: &Site) -> Vec<u8> {
                     topic.path.as_str().to_owned(),
                     "topic",
                     format!("{} › {}", roadmap.title, phase.title),
-                    clip(&text),
+                    clip(&text).into(),
                 ));
             }
         }
@@ -73,7 +75,7 @@ pub fn index(site: &Site) -> Vec<u8> {
             format!("resources/#{}", entry.anchor),
             "resource",
             context,
-            clip(&used_by.join(", ")),
+            clip(&used_by.join(", ")).into(),
         ));
     }
     for doc in &site.articles {
@@ -90,23 +92,28 @@ pub fn index(site: &Site) -> Vec<u8> {
     serde_json::to_vec(&index).expect("plain data serializes")
 }
 
-fn doc_entry<'a>(site: &Site, doc: &'a crate::model::Doc, kind: &'static str, context: String) -> Entry<'a> {
+fn doc_entry<'a>(site: &'a Site, doc: &'a crate::model::Doc, kind: &'static str, context: String) -> Entry<'a> {
     let body = site.md(doc.body);
-    // The text is the description, then " · " and each heading, then the
-    // excerpt when those are short; clipped as it is put together, since
-    // only its first words are kept.
     let description = doc.description.as_deref().unwrap_or_default();
-    let headings = body.headings.iter().filter(|h| h.level <= 3);
-    let length = description.len() + headings.clone().map(|h| " · ".len() + h.text.len()).sum::<usize>();
-    let mut clip = Clip::new(DOC_TEXT_CHARS);
-    let mut room = clip.push(description);
-    for heading in headings {
-        room = room && clip.push(" · ") && clip.push(&heading.text);
-    }
-    if room && length < DOC_TEXT_CHARS {
-        clip.push(&body.excerpt);
-    }
-    Entry(&doc.title, doc.path.as_str().to_owned(), kind, context, clip.finish())
+    // Made from the description and the body's parse alone: kept with the
+    // parse, it is made again only when the document changed.
+    let text = body.derived(description, || {
+        // The description, then " · " and each heading, then the excerpt
+        // when those are short; clipped as it is put together, since only
+        // its first words are kept.
+        let headings = body.headings.iter().filter(|h| h.level <= 3);
+        let length = description.len() + headings.clone().map(|h| " · ".len() + h.text.len()).sum::<usize>();
+        let mut clip = Clip::new(DOC_TEXT_CHARS);
+        let mut room = clip.push(description);
+        for heading in headings {
+            room = room && clip.push(" · ") && clip.push(&heading.text);
+        }
+        if room && length < DOC_TEXT_CHARS {
+            clip.push(&body.excerpt);
+        }
+        clip.finish()
+    });
+    Entry(&doc.title, doc.path.as_str().to_owned(), kind, context, text)
 }
 
 fn clip(text: &str) -> String {

@@ -598,6 +598,53 @@ mod tests {
     }
 
     #[test]
+    fn the_search_index_follows_edits_to_descriptions_and_headings() {
+        let dir = site();
+        let two = |description: &str, heading: &str| {
+            format!("---\ntitle: Two\ndate: 2025-01-02\ndescription: {description}\n---\n## {heading}\n\nAlone.\n")
+        };
+        write(dir.path(), "content/articles/two.md", &two("First words", "Setup"));
+        let mut session = Session::new(dir.path(), Options::default(), true);
+        session.rebuild(None);
+        let entry = |session: &Session| {
+            let Stored::Bytes { data, .. } = &session.files()["search-index.json"] else {
+                panic!("the search index is made in memory")
+            };
+            let index: serde_json::Value = serde_json::from_slice(data).unwrap();
+            let entries = index["entries"].as_array().unwrap();
+            let two = entries.iter().find(|e| e[0] == "Two").expect("an entry for Two");
+            two[4].as_str().unwrap().to_owned()
+        };
+        // As a fresh build makes it.
+        let fresh = |dir: &Path| {
+            let mut session = Session::new(dir, Options::default(), true);
+            session.rebuild(None);
+            entry(&session)
+        };
+        let first = entry(&session);
+        assert!(first.starts_with("First words · Setup"), "{first}");
+        for (description, heading) in [
+            ("Other words", "Setup"),
+            ("Other words", "Usage"),
+            ("First words", "Setup"),
+        ] {
+            write(dir.path(), "content/articles/two.md", &two(description, heading));
+            session.rebuild(None);
+            let text = entry(&session);
+            assert!(text.starts_with(&format!("{description} · {heading}")), "{text}");
+            assert_eq!(text, fresh(dir.path()));
+        }
+        // An edit elsewhere keeps it as it is.
+        write(
+            dir.path(),
+            "content/articles/one.md",
+            "---\ntitle: One\ndate: 2025-01-01\n---\nEdited.\n",
+        );
+        session.rebuild(None);
+        assert_eq!(entry(&session), first);
+    }
+
+    #[test]
     fn a_title_edit_reaches_lists_backlinks_and_the_search_index() {
         let dir = site();
         let mut session = Session::new(dir.path(), Options::default(), true);
