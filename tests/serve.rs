@@ -185,7 +185,10 @@ fn live_reload_in_a_real_browser() {
     assert_eq!(report["cssWithoutReload"], true);
     for step in ["edit", "break", "fix", "css", "after-close"] {
         let times = &report["steps"][step];
-        assert!(times["paintedMs"].is_u64(), "the page's clock saw the {step} step: {report:#}");
+        assert!(
+            times["paintedMs"].is_u64(),
+            "the page's clock saw the {step} step: {report:#}"
+        );
         eprintln!(
             "{step}: {} ms from save to painted, {} ms to the test driver",
             times["paintedMs"], times["ms"]
