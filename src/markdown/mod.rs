@@ -153,6 +153,7 @@ impl Markdown {
     /// `make()`, a text made from this text's headings and excerpt and
     /// from `from` alone, made once per parse while `from` stays the same:
     /// the search index takes every document's on every preview rebuild.
+    /// A parse keeps one such text, so only the search index asks for it.
     pub fn derived(&self, from: &str, make: impl FnOnce() -> String) -> Cow<'_, str> {
         let made = match self.derived.get() {
             Some(kept) if *kept.from == *from => return Cow::Borrowed(&kept.text),
