@@ -304,8 +304,7 @@ impl Cache {
             })
             .collect();
         // Made anew each time, so that the cache keeps only these texts.
-        let mut in_files = rustc_hash::FxHashMap::default();
-        in_files.reserve(texts.len());
+        let mut in_files = rustc_hash::FxHashMap::with_capacity_and_hasher(texts.len(), Default::default());
         in_files.extend(
             texts
                 .iter()
@@ -321,10 +320,7 @@ impl Cache {
                 }),
         );
         self.in_files = in_files;
-        let mut entries = rustc_hash::FxHashMap::default();
-        entries.reserve(results.len());
-        entries.extend(results.iter().map(|(k, p)| (*k, p.clone())));
-        self.entries = entries;
+        self.entries = results.iter().map(|(k, p)| (*k, p.clone())).collect();
         results.into_iter().map(|(_, parsed)| parsed).collect()
     }
 }
@@ -893,37 +889,25 @@ mod tests {
     fn a_derived_text_is_made_once_per_parse_and_source() {
         let text = "# Intro\n\nSome words.\n";
         let parsed = parse(text, &ParseOptions::default());
-        let mut made = 0;
-        let first = parsed.resolve(vec![]);
-        assert_eq!(
-            first.derived("a", || {
-                made += 1;
-                "from a".into()
-            }),
-            "from a"
-        );
+        let made = std::cell::Cell::new(0);
+        let make = |text: &'static str| {
+            let made = &made;
+            move || {
+                made.set(made.get() + 1);
+                text.to_owned()
+            }
+        };
+        assert_eq!(parsed.resolve(vec![]).derived("a", make("from a")), "from a");
         // A later rebuild resolves the kept parse again: the text is kept.
         let again = parsed.resolve(vec![]);
-        assert_eq!(
-            again.derived("a", || {
-                made += 1;
-                "made again".into()
-            }),
-            "from a"
-        );
-        assert_eq!(made, 1);
+        assert_eq!(again.derived("a", make("made again")), "from a");
+        assert_eq!(made.get(), 1);
         // Made from something else, it is made afresh.
-        assert_eq!(
-            again.derived("b", || {
-                made += 1;
-                "from b".into()
-            }),
-            "from b"
-        );
-        assert_eq!(made, 2);
+        assert_eq!(again.derived("b", make("from b")), "from b");
+        assert_eq!(made.get(), 2);
         // A new parse of the same text keeps nothing of the old one.
         let reparsed = parse(text, &ParseOptions::default()).resolve(vec![]);
-        assert_eq!(reparsed.derived("a", || "fresh".into()), "fresh");
+        assert_eq!(reparsed.derived("a", make("fresh")), "fresh");
     }
 
     #[test]

@@ -11,10 +11,6 @@ const original = fs.readFileSync(phase, "utf8");
 const out = { steps: {}, errors: [] };
 const browser = await launch();
 
-// Times a step two ways: when this script sees the page show the change
-// (over the DevTools protocol, which adds its own delay on a busy machine),
-// and when the page painted it: the first frame after the change was in
-// its DOM, by the page's clock (the same wall clock as this script's).
 // Times a step two ways: when this script sees the change on the page
 // (over the DevTools protocol, which adds its own delay on a busy
 // machine), and when the page painted it: the first frame after the
