@@ -3,6 +3,8 @@
 //! live reload. Both keep the last good site when a change breaks the build.
 
 pub(crate) mod http;
+#[cfg(test)]
+mod same_as_fresh;
 mod session;
 mod watcher;
 
