@@ -116,7 +116,7 @@ fn render_and_print(
                 Ok(Stats {
                     pages,
                     files: pages + assets,
-                    unchanged: 0,
+                    ..Stats::default()
                 })
             } else {
                 Err(errors)

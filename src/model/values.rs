@@ -49,7 +49,7 @@ fn suggest_id(text: &str) -> String {
     if slug.is_empty() { "my-topic".into() } else { slug }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TimeUnit {
     Days,
@@ -80,7 +80,7 @@ impl TimeUnit {
 }
 
 /// How long a phase or topic takes: "2-3 months", "1 week", or "ongoing".
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Duration {
     Range {
         min: u32,
@@ -282,6 +282,13 @@ impl Date {
                     "`{trimmed}` is not a date: write YYYY-MM-DD (like 2025-03-03) or an RFC 3339 date-time (like 2025-03-03T09:00:00Z)"
                 )
             })
+    }
+
+    /// Feeds the instant and its offset to `hasher`. Not `Hash`: equal
+    /// dates (the same instant) with other offsets print differently.
+    pub fn feed(&self, hasher: &mut impl std::hash::Hasher) {
+        hasher.write_i128(self.0.unix_timestamp_nanos());
+        hasher.write_i32(self.0.offset().whole_seconds());
     }
 
     /// `2025-03-03`.

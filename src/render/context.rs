@@ -225,19 +225,17 @@ pub struct Links<'a> {
 }
 
 impl Links<'_> {
-    fn digest(&self) -> u64 {
+    pub(super) fn digest(&self) -> u64 {
         let compute = || {
             use std::hash::Hasher;
             let ctx = Ctx::site_wide(self.site);
             let mut hasher = xxhash_rust::xxh3::Xxh3::new();
             hasher.write_u64(self.nodes.len() as u64);
             for &node in self.nodes {
-                let link = ctx.link(node);
-                // Each part hashed on its own, seeded by the one before:
-                // ("ab", "c") and ("a", "bc") differ.
-                let hash = xxhash_rust::xxh3::xxh3_64(link.title.as_bytes());
-                let hash = xxhash_rust::xxh3::xxh3_64_with_seed(link.path.as_str().as_bytes(), hash);
-                hasher.write_u64(xxhash_rust::xxh3::xxh3_64_with_seed(link.kind.as_bytes(), hash));
+                hasher.write_u64(match self.digests {
+                    Some(digests) => digests.link(&ctx, node),
+                    None => link_digest(&ctx, node),
+                });
             }
             hasher.finish()
         };
@@ -278,7 +276,17 @@ pub enum Backlinks {
 /// relative to the page, so one digest holds for every page.
 pub struct Digests {
     cards: Vec<OnceLock<u64>>,
+    article_links: Vec<OnceLock<u64>>,
     lists: rustc_hash::FxHashMap<Backlinks, OnceLock<u64>>,
+}
+
+/// A link's title, path and kind, each hashed on its own and seeded by the
+/// one before: ("ab", "c") and ("a", "bc") differ.
+fn link_digest(ctx: &Ctx, node: NodeId) -> u64 {
+    let link = ctx.link(node);
+    let hash = xxhash_rust::xxh3::xxh3_64(link.title.as_bytes());
+    let hash = xxhash_rust::xxh3::xxh3_64_with_seed(link.path.as_str().as_bytes(), hash);
+    xxhash_rust::xxh3::xxh3_64_with_seed(link.kind.as_bytes(), hash)
 }
 
 impl Digests {
@@ -291,7 +299,16 @@ impl Digests {
             .collect();
         Digests {
             cards: (0..site.articles.len()).map(|_| OnceLock::new()).collect(),
+            article_links: (0..site.articles.len()).map(|_| OnceLock::new()).collect(),
             lists,
+        }
+    }
+
+    /// Articles are most of the backlinks of a large site, each in many lists.
+    fn link(&self, ctx: &Ctx, node: NodeId) -> u64 {
+        match node {
+            NodeId::Article(i) => *self.article_links[i].get_or_init(|| link_digest(ctx, node)),
+            _ => link_digest(ctx, node),
         }
     }
 
@@ -392,7 +409,7 @@ impl Serialize for Html<'_> {
 impl<'a> Ctx<'a> {
     /// For what shows no page-relative link (cards, links), so is the same
     /// on every page.
-    fn site_wide(site: &'a Site) -> Ctx<'a> {
+    pub(super) fn site_wide(site: &'a Site) -> Ctx<'a> {
         Ctx {
             site,
             root: "",
@@ -425,6 +442,15 @@ impl<'a> Ctx<'a> {
     /// The pages that recommend entry `i` of the resource catalog.
     pub fn used_by(&self, i: usize) -> Links<'a> {
         self.list(&self.site.catalog[i].used_by, Backlinks::Recommendations(i))
+    }
+
+    /// A list of links by what it is.
+    pub(super) fn links(&self, list: Backlinks) -> Links<'a> {
+        match list {
+            Backlinks::References(node) => self.referenced_by(node),
+            Backlinks::Requirements(node) => self.required_by(node),
+            Backlinks::Recommendations(i) => self.used_by(i),
+        }
     }
 
     fn list(&self, nodes: &'a [NodeId], list: Backlinks) -> Links<'a> {

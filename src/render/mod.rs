@@ -5,6 +5,7 @@ pub(crate) mod context;
 mod data;
 mod diagram;
 mod drawn;
+mod inputs;
 mod progress;
 mod search;
 mod svg;
@@ -34,6 +35,9 @@ pub struct Stats {
     pub files: usize,
     /// Pages skipped because their context and template did not change.
     pub unchanged: usize,
+    /// Of those, the pages the preview kept by their key alone, without
+    /// making their context.
+    pub kept_by_key: usize,
 }
 
 /// Page output file → fingerprint of what it was rendered from (template
@@ -47,11 +51,13 @@ pub type Fingerprints = rustc_hash::FxHashMap<std::ffi::OsString, u64>;
 pub struct Rendered {
     pub stats: Stats,
     pub fingerprints: Fingerprints,
+    /// Each page's key: a digest of the parts of the site it is made from.
+    pub keys: Fingerprints,
     pub unchanged: Vec<PathBuf>,
 }
 
 /// One page to render: what it shows and where it goes.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Hash)]
 enum Job {
     Home,
     Roadmap(usize),
@@ -121,18 +127,26 @@ struct NavCtx<'a> {
     pages: Vec<context::Link<'a>>,
 }
 
+/// What the preview's last build knew of its pages.
+#[derive(Clone, Copy)]
+pub struct Previous<'a> {
+    pub fingerprints: &'a Fingerprints,
+    pub keys: &'a Fingerprints,
+}
+
 /// Renders every file of the site into `sink`. Returns every error found
 /// (not only the first) when any page fails.
 ///
-/// With `previous` fingerprints (the preview server), every page is
-/// fingerprinted and pages whose fingerprint did not change are neither
-/// rendered nor written again.
+/// With what the `previous` build knew (the preview server), a page whose
+/// key is the same is kept as it is; the others are fingerprinted, and
+/// those whose fingerprint did not change are neither rendered nor
+/// written again.
 pub fn render(
     site: &Site,
     sources: &SourceMap,
     theme: &mut Theme,
     sink: &dyn Sink,
-    previous: Option<&Fingerprints>,
+    previous: Option<Previous>,
 ) -> Result<Rendered, Vec<Diagnostic>> {
     render_with(
         site,
@@ -151,7 +165,7 @@ pub fn render_with(
     sources: &SourceMap,
     theme: &mut Theme,
     sink: &dyn Sink,
-    previous: Option<&Fingerprints>,
+    previous: Option<Previous>,
     printed: &crate::handouts::Printed,
 ) -> Result<Rendered, Vec<Diagnostic>> {
     let ctx = Ctx {
@@ -187,8 +201,11 @@ pub fn render_with(
     let t0 = std::time::Instant::now();
     let jobs = jobs(site);
     let digests = Digests::new(site);
+    let inputs = previous.map(|_| inputs::Inputs::new(site, &digests, global_fingerprint));
     let incremental = Incremental {
-        previous,
+        previous: previous.map(|p| p.fingerprints),
+        keys: previous.map(|p| p.keys),
+        inputs: inputs.as_ref(),
         global: Some(global_fingerprint),
         digests: Some(&digests),
     };
@@ -206,16 +223,26 @@ pub fn render_with(
         || other_files(site, theme, sink, printed, incremental),
     );
     let mut fingerprints = Fingerprints::default();
+    let mut keys = Fingerprints::default();
     let mut unchanged = Vec::new();
+    let mut kept_by_key = 0;
     let mut failures = Vec::new();
     for result in results {
         match result {
-            Ok(PageResult::Written(file, fingerprint)) => {
+            Ok(PageResult::Written(file, fingerprint, key)) => {
+                keys.extend(key.map(|k| (file.clone().into_os_string(), k)));
                 fingerprints.extend(fingerprint.map(|f| (file.into_os_string(), f)));
             }
-            Ok(PageResult::Unchanged(file, fingerprint)) => {
+            Ok(PageResult::Unchanged(file, fingerprint, key)) => {
+                keys.extend(key.map(|k| (file.clone().into_os_string(), k)));
                 fingerprints.insert(file.clone().into_os_string(), fingerprint);
                 unchanged.push(file);
+            }
+            Ok(PageResult::Kept(file, fingerprint, key)) => {
+                keys.insert(file.clone().into_os_string(), key);
+                fingerprints.insert(file.clone().into_os_string(), fingerprint);
+                unchanged.push(file);
+                kept_by_key += 1;
             }
             Err(error) => failures.push(error),
         }
@@ -236,7 +263,11 @@ pub fn render_with(
         // Pages kept from the last build are files of the output too.
         files: files + jobs.len() + kept.len(),
         unchanged: unchanged.len(),
+        kept_by_key,
     };
+    if previous.is_some() && std::env::var_os("WAYMARK_TIMINGS").is_some() {
+        eprintln!("timing: {kept_by_key} of {} pages kept by their key", jobs.len());
+    }
     fingerprints.extend(
         others_fingerprints
             .into_iter()
@@ -246,6 +277,7 @@ pub fn render_with(
     Ok(Rendered {
         stats,
         fingerprints,
+        keys,
         unchanged,
     })
 }
@@ -363,11 +395,12 @@ fn group_errors(errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
         .collect()
 }
 
-/// What happened to one page.
+/// What happened to one page, with its fingerprint and key when taken.
 enum PageResult {
-    /// Rendered, with its fingerprint when one was taken.
-    Written(PathBuf, Option<u64>),
-    Unchanged(PathBuf, u64),
+    Written(PathBuf, Option<u64>, Option<u64>),
+    Unchanged(PathBuf, u64, Option<u64>),
+    /// Kept because its key did not change.
+    Kept(PathBuf, u64, u64),
 }
 
 fn render_page(
@@ -384,6 +417,15 @@ fn render_page(
         Job::NotFound => site.config.base_url.as_str().to_owned(),
         _ => path.root_prefix(),
     };
+    let template = job.template();
+    let file = path.output_file();
+    let key = incremental
+        .inputs
+        .and_then(|inputs| inputs.key(job, &root, theme.fingerprint(template)));
+    let kept = key.and_then(|key| incremental.kept(&file, key));
+    if let (Some(fingerprint), Some(key)) = (kept.filter(|_| !cfg!(debug_assertions)), key) {
+        return Ok(PageResult::Kept(file, fingerprint, key));
+    }
     let ctx = Ctx {
         site,
         root: &root,
@@ -391,11 +433,18 @@ fn render_page(
     };
     let meta = meta(&ctx, job, &path);
     let data = page_data(&ctx, job);
-    let template = job.template();
-    let file = path.output_file();
     let fingerprint = incremental.fingerprint(sink, theme.fingerprint(template), || data.fingerprint(&root, &meta));
+    if let (Some(kept), Some(key)) = (kept, key) {
+        // A debug build (the tests) checks that the key covers all the page reads.
+        assert_eq!(
+            fingerprint,
+            Some(kept),
+            "{path} changed but its key did not: render/inputs.rs misses something the page reads"
+        );
+        return Ok(PageResult::Kept(file, kept, key));
+    }
     if let Some(fingerprint) = fingerprint.filter(|&f| incremental.keeps(sink, &file, f)) {
-        return Ok(PageResult::Unchanged(file, fingerprint));
+        return Ok(PageResult::Unchanged(file, fingerprint, key));
     }
     let context = data
         .context(&root, &meta)
@@ -406,7 +455,7 @@ fn render_page(
         .map_err(|err| theme.diagnostic(template, &err, Some(&describe(site, sources, job, &path))))?;
     sink.write_page(&file, html.as_bytes(), fingerprint)
         .map_err(|err| write_error(&file, &err))?;
-    Ok(PageResult::Written(file, fingerprint))
+    Ok(PageResult::Written(file, fingerprint, key))
 }
 
 /// What lets a render skip a page whose inputs did not change: the
@@ -415,6 +464,9 @@ fn render_page(
 #[derive(Clone, Copy)]
 pub(crate) struct Incremental<'a> {
     previous: Option<&'a Fingerprints>,
+    /// The keys of the previous build's pages, and this build's inputs.
+    keys: Option<&'a Fingerprints>,
+    inputs: Option<&'a inputs::Inputs<'a>>,
     /// The fingerprint of what every page sees; `None`: not known, so
     /// nothing is fingerprinted or kept.
     global: Option<u64>,
@@ -427,6 +479,8 @@ impl Incremental<'_> {
     pub(crate) fn never() -> Incremental<'static> {
         Incremental {
             previous: None,
+            keys: None,
+            inputs: None,
             global: None,
             digests: None,
         }
@@ -442,6 +496,15 @@ impl Incremental<'_> {
         hasher.write_u64(template);
         hasher.write_u64(data());
         Some(hasher.finish())
+    }
+
+    /// The previous fingerprint of `file` when its key is the same.
+    fn kept(self, file: &Path, key: u64) -> Option<u64> {
+        let file = file.as_os_str();
+        if self.keys?.get(file) != Some(&key) {
+            return None;
+        }
+        self.previous?.get(file).copied()
     }
 
     /// Whether the previous version of `file`, made from inputs with this

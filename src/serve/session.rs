@@ -77,6 +77,8 @@ pub struct Session {
     keep_bytes: bool,
     kept: build::Kept,
     fingerprints: Fingerprints,
+    /// The pages' keys in the last good build.
+    keys: Fingerprints,
     files: Arc<Files>,
     /// The theme of the last good build, and the site templates it was made from.
     theme: Option<(Vec<crate::source::Template>, Theme)>,
@@ -92,6 +94,7 @@ impl Session {
             keep_bytes,
             kept: build::Kept::default(),
             fingerprints: Fingerprints::default(),
+            keys: Fingerprints::default(),
             files: Arc::new(Files::default()),
             theme: None,
         }
@@ -178,7 +181,11 @@ impl Session {
             }
         };
         let sink = CollectSink::default();
-        let rendered = match render::render(site, &loaded.sources.map, &mut theme, &sink, Some(&self.fingerprints)) {
+        let previous = render::Previous {
+            fingerprints: &self.fingerprints,
+            keys: &self.keys,
+        };
+        let rendered = match render::render(site, &loaded.sources.map, &mut theme, &sink, Some(previous)) {
             Ok(rendered) => rendered,
             Err(errors) => {
                 loaded.diagnostics.extend(errors);
@@ -246,10 +253,11 @@ impl Session {
         let old_files = std::mem::replace(&mut self.files, Arc::new(files));
         build::stage("compare", t0);
         let old_fingerprints = std::mem::replace(&mut self.fingerprints, rendered.fingerprints);
+        let old_keys = std::mem::replace(&mut self.keys, rendered.keys);
         let warnings = std::mem::take(&mut loaded.diagnostics);
         let warning_sources = std::mem::take(&mut loaded.sources.map);
         self.theme = Some((std::mem::take(&mut loaded.sources.templates), theme));
-        drop_later((loaded, rendered.unchanged, old_files, old_fingerprints));
+        drop_later((loaded, rendered.unchanged, old_files, old_fingerprints, old_keys));
         Outcome {
             elapsed: started.elapsed(),
             result: Ok(Changes {
@@ -425,6 +433,9 @@ mod tests {
         // The article, and the two lists whose cards quote its first words.
         let stats = edit.result.as_ref().ok().unwrap().stats;
         assert_eq!(stats.pages - stats.unchanged, 3, "{files:?}");
+        // Only pages that read the article made their context again: those
+        // three, and the tags, resources and 404 pages, which always do.
+        assert_eq!(stats.pages - stats.kept_by_key, 6);
         assert!(files.contains(&"articles/index.html".to_owned()) && files.contains(&"index.html".to_owned()));
     }
 
