@@ -80,10 +80,11 @@ pub struct Parsed {
 
 /// Where a resolved link points: a path in the site (with a fragment, if
 /// any), as it follows the root prefix, and the target's title for empty link text.
+/// Shared: a large site's links name a few hundred targets, each many times.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkTarget {
-    pub href: String,
-    pub title: String,
+    pub href: Arc<str>,
+    pub title: Arc<str>,
 }
 
 /// A parsed text with its links resolved, ready to render on any page.
@@ -836,8 +837,8 @@ mod tests {
             .links
             .iter()
             .map(|l| LinkTarget {
-                href: format!("resolved/{}", l.dest.replace(':', "_")),
-                title: format!("Title of {}", l.dest),
+                href: format!("resolved/{}", l.dest.replace(':', "_")).into(),
+                title: format!("Title of {}", l.dest).into(),
             })
             .collect();
         parsed.resolve(targets).html_for("../")

@@ -384,8 +384,8 @@ impl<'a> Index<'a> {
         match resolved {
             Resolved::Asset(path) => (
                 LinkTarget {
-                    href: path.as_str().to_owned(),
-                    title: link.dest.clone(),
+                    href: path.as_str().into(),
+                    title: link.dest.as_str().into(),
                 },
                 None,
             ),
@@ -399,7 +399,13 @@ impl<'a> Index<'a> {
                         title = text.to_string();
                     }
                 }
-                (LinkTarget { href, title }, Some(*node))
+                (
+                    LinkTarget {
+                        href: href.into(),
+                        title: title.into(),
+                    },
+                    Some(*node),
+                )
             }
         }
     }
@@ -545,53 +551,63 @@ pub fn resolve_all(
     let results: Vec<(Markdown, Vec<Diagnostic>, Vec<NodeId>)> = inputs
         .par_iter()
         .zip(parsed.par_iter())
-        .map(|(input, parsed)| {
-            let mut targets = Vec::with_capacity(parsed.links.len());
-            let mut problems = Vec::new();
-            let mut referenced = Vec::new();
-            for link in &parsed.links {
-                if !link.is_reference {
-                    // A root-relative path: made page-relative, checked by `check`.
-                    targets.push(LinkTarget {
-                        href: link.dest.trim_start_matches('/').to_owned(),
-                        title: link.dest.clone(),
+        .map_init(
+            // A large site's links name a few hundred targets, each many
+            // times: each worker resolves a target once and shares its strings.
+            HashMap::<&str, Option<(LinkTarget, Option<NodeId>)>>::default,
+            |memo, (input, parsed)| {
+                let mut targets = Vec::with_capacity(parsed.links.len());
+                let mut problems = Vec::new();
+                let mut referenced = Vec::new();
+                for link in &parsed.links {
+                    if !link.is_reference {
+                        // A root-relative path: made page-relative, checked by `check`.
+                        targets.push(LinkTarget {
+                            href: link.dest.trim_start_matches('/').into(),
+                            title: link.dest.as_str().into(),
+                        });
+                        continue;
+                    }
+                    let resolved = memo.entry(link.dest.as_str()).or_insert_with(|| {
+                        let resolved = index.resolve_with(&link.dest, false).ok()?;
+                        Some(index.link_target(&resolved, link))
                     });
-                    continue;
-                }
-                match index.resolve_with(&link.dest, false) {
-                    Ok(resolved) => {
-                        let (target, node) = index.link_target(&resolved, link);
-                        targets.push(target);
-                        if let Some(node) = node {
-                            if node != input.owner {
-                                referenced.push(node);
+                    match resolved {
+                        Some((target, node)) => {
+                            targets.push(target.clone());
+                            if let Some(node) = *node {
+                                if node != input.owner {
+                                    referenced.push(node);
+                                }
                             }
                         }
-                    }
-                    Err(err) => {
-                        targets.push(LinkTarget {
-                            href: String::new(),
-                            title: link.dest.clone(),
-                        });
-                        let explanation = index.explain_missing(&link.dest, scope);
-                        if let Some(None) = explanation {
-                            continue; // the file it points into failed to load: already reported
+                        None => {
+                            targets.push(LinkTarget {
+                                href: "".into(),
+                                title: link.dest.as_str().into(),
+                            });
+                            let explanation = index.explain_missing(&link.dest, scope);
+                            if let Some(None) = explanation {
+                                continue; // the file it points into failed to load: already reported
+                            }
+                            // Again, with the search for a close name this time.
+                            let Err(err) = index.resolve(&link.dest) else {
+                                continue;
+                            };
+                            let span = input.origin.span_within(map, input.text, link.range.clone());
+                            let mut diagnostic = Diagnostic::error(err.message).with_span(span);
+                            if let Some(Some(hint)) = explanation {
+                                diagnostic = diagnostic.with_hint(hint);
+                            } else if let Some(hint) = err.hint {
+                                diagnostic = diagnostic.with_hint(hint);
+                            }
+                            problems.push(diagnostic);
                         }
-                        // Again, with the search for a close name this time.
-                        let err = index.resolve(&link.dest).err().unwrap_or(err);
-                        let span = input.origin.span_within(map, input.text, link.range.clone());
-                        let mut diagnostic = Diagnostic::error(err.message).with_span(span);
-                        if let Some(Some(hint)) = explanation {
-                            diagnostic = diagnostic.with_hint(hint);
-                        } else if let Some(hint) = err.hint {
-                            diagnostic = diagnostic.with_hint(hint);
-                        }
-                        problems.push(diagnostic);
                     }
                 }
-            }
-            (parsed.resolve(targets), problems, referenced)
-        })
+                (parsed.resolve(targets), problems, referenced)
+            },
+        )
         .collect();
 
     let mut referenced_by: HashMap<NodeId, Vec<NodeId>> = HashMap::default();
