@@ -28,6 +28,10 @@ pub(super) struct Inputs<'a> {
     articles: Vec<u64>,
     pages: Vec<u64>,
     roadmap_pages: Vec<Vec<u64>>,
+    /// Each roadmap's own fields, each phase (with its topics), each topic.
+    headers: Vec<u64>,
+    phases: Vec<Vec<u64>>,
+    topics: Vec<Vec<Vec<u64>>>,
     /// Each roadmap with its phases, topics and pages, and the roadmaps
     /// its requirements point into (their diagram boxes and progress keys).
     roadmaps: Vec<u64>,
@@ -50,8 +54,31 @@ impl<'a> Inputs<'a> {
             .iter()
             .map(|r| r.pages.iter().map(|d| parts.doc(d)).collect())
             .collect();
+        let topics: Vec<Vec<Vec<u64>>> = site
+            .roadmaps
+            .iter()
+            .map(|r| {
+                r.phases
+                    .iter()
+                    .map(|p| p.topics.iter().map(|t| parts.topic(t)).collect())
+                    .collect()
+            })
+            .collect();
+        let phases: Vec<Vec<u64>> = site
+            .roadmaps
+            .iter()
+            .zip(&topics)
+            .map(|(r, topics)| r.phases.iter().zip(topics).map(|(p, t)| parts.phase(p, t)).collect())
+            .collect();
+        let headers: Vec<u64> = (0..site.roadmaps.len()).map(|r| parts.header(r)).collect();
         let own: Vec<u64> = (0..site.roadmaps.len())
-            .map(|r| parts.roadmap(r, &roadmap_pages[r]))
+            .map(|r| {
+                let mut h = Xxh3::new();
+                h.write_u64(headers[r]);
+                phases[r].hash(&mut h);
+                roadmap_pages[r].hash(&mut h);
+                h.finish()
+            })
             .collect();
         let roadmaps = (0..site.roadmaps.len())
             .map(|r| {
@@ -106,6 +133,9 @@ impl<'a> Inputs<'a> {
             articles,
             pages,
             roadmap_pages,
+            headers,
+            phases,
+            topics,
             roadmaps,
             all_articles: all.finish(),
             roadmap_articles: roadmap_articles.iter().map(Xxh3::finish).collect(),
@@ -132,7 +162,16 @@ impl<'a> Inputs<'a> {
                 list(&mut h, Backlinks::References(NodeId::Roadmap(r)));
             }
             Job::Phase(r, p) => {
-                h.write_u64(self.roadmaps[r]);
+                h.write_u64(self.headers[r]);
+                h.write_u64(self.phases[r][p]);
+                h.write_usize(self.phases[r].len());
+                let ctx = Ctx::site_wide(site);
+                for neighbour in [p.checked_sub(1), Some(p + 1)] {
+                    match neighbour.filter(|&q| q < self.phases[r].len()) {
+                        Some(q) => link(&mut h, &ctx, NodeId::Phase(r, q)),
+                        None => h.write_u8(0),
+                    }
+                }
                 let topics = (0..site.phase(r, p).topics.len()).map(|t| NodeId::Topic(r, p, t));
                 for node in std::iter::once(NodeId::Phase(r, p)).chain(topics) {
                     list(&mut h, Backlinks::References(node));
@@ -140,7 +179,18 @@ impl<'a> Inputs<'a> {
                 }
             }
             Job::Topic(r, p, t) => {
-                h.write_u64(self.roadmaps[r]);
+                h.write_u64(self.headers[r]);
+                h.write_u64(self.topics[r][p][t]);
+                let ctx = Ctx::site_wide(site);
+                link(&mut h, &ctx, NodeId::Phase(r, p));
+                h.write_u64(site.phase(r, p).number);
+                let (previous, next) = super::topic_neighbours(site, r, p, t);
+                for neighbour in [previous, next] {
+                    match neighbour {
+                        Some(node) => link(&mut h, &ctx, node),
+                        None => h.write_u8(0),
+                    }
+                }
                 list(&mut h, Backlinks::References(NodeId::Topic(r, p, t)));
                 list(&mut h, Backlinks::Requirements(NodeId::Topic(r, p, t)));
             }
@@ -274,8 +324,8 @@ impl Parts<'_> {
         h.finish()
     }
 
-    /// Roadmap `r` and everything in it; `pages`: its pages' digests.
-    fn roadmap(&self, r: usize, pages: &[u64]) -> u64 {
+    /// Roadmap `r`'s own fields, without its phases and pages.
+    fn header(&self, r: usize) -> u64 {
         let Roadmap {
             id,
             title,
@@ -283,7 +333,7 @@ impl Parts<'_> {
             audience,
             order,
             extra: extra_data,
-            phases,
+            phases: _,
             pages: _,
             path,
             source: _,
@@ -292,15 +342,13 @@ impl Parts<'_> {
         (id, title, audience, order, path).hash(&mut h);
         self.md(&mut h, *summary);
         extra(&mut h, extra_data);
-        h.write_usize(phases.len());
-        for phase in phases {
-            self.phase(&mut h, phase);
-        }
-        pages.hash(&mut h);
         h.finish()
     }
 
-    fn phase(&self, h: &mut Xxh3, phase: &Phase) {
+    /// A phase, with its topics' digests.
+    fn phase(&self, phase: &Phase, topic_digests: &[u64]) -> u64 {
+        let mut h = Xxh3::new();
+        let h = &mut h;
         let Phase {
             id,
             number,
@@ -323,10 +371,8 @@ impl Parts<'_> {
             self.md(h, *md);
         }
         self.requires(h, requires);
-        h.write_usize(topics.len());
-        for topic in topics {
-            self.topic(h, topic);
-        }
+        debug_assert_eq!(topics.len(), topic_digests.len());
+        topic_digests.hash(h);
         h.write_usize(projects.len());
         for Project {
             title,
@@ -339,9 +385,12 @@ impl Parts<'_> {
             extra(h, extra_data);
         }
         extra(h, extra_data);
+        h.finish()
     }
 
-    fn topic(&self, h: &mut Xxh3, topic: &Topic) {
+    fn topic(&self, topic: &Topic) -> u64 {
+        let mut h = Xxh3::new();
+        let h = &mut h;
         let Topic {
             id,
             title,
@@ -369,6 +418,7 @@ impl Parts<'_> {
         }
         self.requires(h, requires);
         extra(h, extra_data);
+        h.finish()
     }
 
     fn resource(&self, h: &mut Xxh3, resource: &Resource) {
@@ -387,13 +437,17 @@ impl Parts<'_> {
         extra(h, extra_data);
     }
 
-    /// What is required, as pages show it: a link, and the diagram's key.
+    /// What is required, as pages show it: a link, the diagram's key, and
+    /// the title of the roadmap it is in.
     fn requires(&self, h: &mut Xxh3, nodes: &[NodeId]) {
         let ctx = Ctx::site_wide(self.site);
         nodes.hash(h);
         for &node in nodes {
             link(h, &ctx, node);
             self.site.qualified_id(node).hash(h);
+            if let NodeId::Phase(o, _) | NodeId::Topic(o, ..) = node {
+                self.site.roadmaps[o].title.hash(h);
+            }
         }
     }
 }

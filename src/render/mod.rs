@@ -781,22 +781,7 @@ fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
                 previous: Option<context::Link<'a>>,
                 next: Option<context::Link<'a>>,
             }
-            // Previous and next run through the whole roadmap, across phases.
-            let phases = &site.roadmaps[r].phases;
-            let previous = match t.checked_sub(1) {
-                Some(before) => Some(NodeId::Topic(r, p, before)),
-                None => (0..p)
-                    .rev()
-                    .find(|&q| !phases[q].topics.is_empty())
-                    .map(|q| NodeId::Topic(r, q, phases[q].topics.len() - 1)),
-            };
-            let next = if t + 1 < phases[p].topics.len() {
-                Some(NodeId::Topic(r, p, t + 1))
-            } else {
-                (p + 1..phases.len())
-                    .find(|&q| !phases[q].topics.is_empty())
-                    .map(|q| NodeId::Topic(r, q, 0))
-            };
+            let (previous, next) = topic_neighbours(site, r, p, t);
             Box::new(TopicPage {
                 roadmap: ctx.link(NodeId::Roadmap(r)),
                 phase: ctx.link(NodeId::Phase(r, p)),
@@ -881,6 +866,27 @@ fn page_data<'a>(ctx: &Ctx<'a>, job: Job) -> Box<dyn erased::Data + 'a> {
             })
         }
     }
+}
+
+/// The topics before and after topic `t` of phase `p`: they run through
+/// the whole roadmap, across phases.
+fn topic_neighbours(site: &Site, r: usize, p: usize, t: usize) -> (Option<NodeId>, Option<NodeId>) {
+    let phases = &site.roadmaps[r].phases;
+    let previous = match t.checked_sub(1) {
+        Some(before) => Some(NodeId::Topic(r, p, before)),
+        None => (0..p)
+            .rev()
+            .find(|&q| !phases[q].topics.is_empty())
+            .map(|q| NodeId::Topic(r, q, phases[q].topics.len() - 1)),
+    };
+    let next = if t + 1 < phases[p].topics.len() {
+        Some(NodeId::Topic(r, p, t + 1))
+    } else {
+        (p + 1..phases.len())
+            .find(|&q| !phases[q].topics.is_empty())
+            .map(|q| NodeId::Topic(r, q, 0))
+    };
+    (previous, next)
 }
 
 /// Serializing page data of any shape together with the common fields.

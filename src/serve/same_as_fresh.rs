@@ -19,7 +19,7 @@ fn write(root: &Path, path: &str, text: &str) {
 }
 
 /// The parts of the site an edit changes, one byte each.
-const PARTS: usize = 22;
+const PARTS: usize = 24;
 
 fn pick<'a>(choices: &[&'a str], byte: u8) -> &'a str {
     choices[byte as usize % choices.len()]
@@ -43,11 +43,20 @@ fn write_site(root: &Path, s: &[u8; PARTS]) {
         "content/roadmaps/r/phases/01-p.yaml",
         &format!(
             "title: P\nduration: 2 weeks\nsummary: {}\ntopics:\n  - id: a\n    title: {}\n    why: Because.\n    \
-             resources:\n      - title: Book\n        url: https://example.org/book{note}\n  - id: b\n    title: B\n    \
+             resources:\n      - title: Book\n        url: https://example.org/book{note}\n  - id: b\n    title: {}\n    \
              optional: {}{requires}\n",
             pick(&["Plain.", "See [](@topic:a).", "See [](@article:one)."], s[3]),
             pick(&["A", "Alpha", "A renamed"], s[0]),
+            pick(&["B", "Beta"], s[23]),
             s[1] % 2 == 1,
+        ),
+    );
+    write(
+        root,
+        "content/roadmaps/r/phases/02-p2.yaml",
+        &format!(
+            "title: {}\nrequires: [p]\ntopics:\n  - id: d\n    title: D\n",
+            pick(&["P2", "Second"], s[22])
         ),
     );
     write(
@@ -146,7 +155,7 @@ proptest! {
 
     #[test]
     fn after_any_edits_the_preview_serves_what_a_fresh_build_makes(
-        first in proptest::array::uniform22(any::<u8>()),
+        first in proptest::array::uniform24(any::<u8>()),
         // One part changed at a time, as an author edits.
         edits in proptest::collection::vec((0..PARTS, any::<u8>()), 1..8),
     ) {
