@@ -131,6 +131,13 @@ try {
       showsTitle(title));
   }
   for (const tab of crowd) await tab.close();
+  // The same edits with two tabs open, as an author usually has.
+  for (let i = 1; i <= Number(process.env.LIVE_REPEAT || 0); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const title = `${oldTitle} (two tabs ${i})`;
+    await timed(`two-tabs-${i}`, () => fs.writeFileSync(phase, original.replace(`title: ${oldTitle}`, `title: ${title}`)),
+      showsTitle(title));
+  }
 
   // 2. Invalid YAML: an overlay names the file and line; the old page stays served.
   const broken = original.replace(`title: ${oldTitle}`, `title: ${live}`) + "\nthis is: [not valid yaml\n";
