@@ -32,8 +32,8 @@ pub(super) struct Inputs<'a> {
     headers: Vec<u64>,
     phases: Vec<Vec<u64>>,
     topics: Vec<Vec<Vec<u64>>>,
-    /// Each roadmap with its phases, topics and pages, and the roadmaps
-    /// its requirements point into (their diagram boxes and progress keys).
+    /// Each roadmap whole, for its overview, with the roadmaps its
+    /// requirements point into (their diagram boxes and progress keys).
     roadmaps: Vec<u64>,
     /// Every article, in order, for the article list.
     all_articles: u64,
