@@ -4,19 +4,13 @@
 //! random. In a debug build every page kept by its key is fingerprinted
 //! too, and a page whose key missed a change fails the rebuild.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use proptest::prelude::*;
 
-use super::session::{Session, Stored};
+use super::session::Session;
+use super::session::tests::{bytes_of, fresh, write};
 use crate::resolve::Options;
-
-fn write(root: &Path, path: &str, text: &str) {
-    let path = root.join(path);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
 
 /// The parts of the site an edit changes, one byte each.
 const PARTS: usize = 24;
@@ -131,25 +125,6 @@ fn write_site(root: &Path, s: &[u8; PARTS]) {
     );
 }
 
-fn bytes_of(session: &Session) -> BTreeMap<String, Vec<u8>> {
-    session
-        .files()
-        .iter()
-        .map(|(path, stored)| match stored {
-            Stored::Bytes { data, .. } => (path.clone(), data.to_vec()),
-            Stored::Copy { source, .. } => (path.clone(), std::fs::read(source).unwrap()),
-            Stored::Hash(_) => unreachable!("the session keeps bytes"),
-        })
-        .collect()
-}
-
-fn build(session: &mut Session) -> BTreeMap<String, Vec<u8>> {
-    if let Err(failure) = session.rebuild(None).result {
-        panic!("{:?}", failure.report());
-    }
-    bytes_of(session)
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
@@ -164,12 +139,14 @@ proptest! {
         let mut session = Session::new(root, Options::default(), true);
         let mut state = first;
         write_site(root, &state);
-        build(&mut session);
+        prop_assert!(session.rebuild(None).result.is_ok(), "the first build of {state:?} failed");
         for (part, variant) in edits {
             state[part] = variant;
             write_site(root, &state);
-            let served = build(&mut session);
-            let fresh = build(&mut Session::new(root, Options::default(), true));
+            let outcome = session.rebuild(None);
+            prop_assert!(outcome.result.is_ok(), "after {state:?}: {:?}", outcome.result.err().map(|f| f.report()));
+            let served = bytes_of(&session);
+            let fresh = fresh(root);
             let differ: Vec<&String> = fresh
                 .keys()
                 .chain(served.keys())

@@ -365,11 +365,12 @@ impl Failure {
     }
 }
 
+/// Also used by the property test beside this module (`same_as_fresh`).
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn write(root: &Path, path: &str, text: &str) {
+    pub(in crate::serve) fn write(root: &Path, path: &str, text: &str) {
         let path = root.join(path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
@@ -777,7 +778,7 @@ mod tests {
     }
 
     /// Every page and file as a fresh session builds them.
-    fn fresh(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    pub(in crate::serve) fn fresh(root: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
         let mut session = Session::new(root, Options::default(), true);
         if let Err(failure) = session.rebuild(None).result {
             panic!("{:?}", failure.report());
@@ -785,7 +786,7 @@ mod tests {
         bytes_of(&session)
     }
 
-    fn bytes_of(session: &Session) -> std::collections::BTreeMap<String, Vec<u8>> {
+    pub(in crate::serve) fn bytes_of(session: &Session) -> std::collections::BTreeMap<String, Vec<u8>> {
         session
             .files()
             .iter()
