@@ -182,6 +182,17 @@ fn live_reload_in_a_real_browser() {
     );
     assert_eq!(report["servedWhileBroken"], true);
     assert_eq!(report["fixedTitle"], "Linear Algebra (fixed)");
+    assert_eq!(report["fixReplacedInPlace"], true);
+    assert_eq!(
+        report["scriptsAfterFix"], scripts,
+        "the theme's scripts run once each on every replacement"
+    );
+    assert_eq!(report["slashFocusesSearchAfterFix"], true, "{report:#}");
+    assert_eq!(
+        report["scriptsFetchedAgain"],
+        serde_json::json!([]),
+        "a replaced page runs its scripts from the texts fetched the first time"
+    );
     assert_eq!(report["cssWithoutReload"], true);
     for step in ["edit", "break", "fix", "css", "after-close"] {
         let times = &report["steps"][step];

@@ -77,7 +77,7 @@
   // page is reloaded rather than replaced.
   function headSignature(doc) {
     return Array.prototype.map.call(doc.head.querySelectorAll('script, style, link[rel="stylesheet"]'), function (el) {
-      var url = el.getAttribute("src") || el.getAttribute("href");
+      var url = el.getAttribute("src") || el.getAttribute(KEPT_SRC) || el.getAttribute("href");
       if (url === null) return el.tagName + " " + el.textContent;
       // Stylesheets swapped after a CSS change carry a marker in their URL.
       url = new URL(url, location.href);
@@ -86,11 +86,66 @@
     }).join("\n");
   }
 
-  // A script moved in from another document does not run: a copy does.
+  // A classic script, as opposed to a module or a data block.
+  function isClassic(el) {
+    var type = el.getAttribute("type");
+    return !type || /^(text|application)\/javascript$/i.test(type);
+  }
+
+  // Where a script that runs from its kept text (below) came from.
+  var KEPT_SRC = "data-waymark-src";
+  function sourceOf(el) {
+    var kept = el.getAttribute(KEPT_SRC);
+    return kept ? new URL(kept, location.href).href : el.src;
+  }
+
+  // The text of each external script this tab ran again, by URL. Every
+  // tab would otherwise fetch every script of its page again on every
+  // edit. A changed script reloads the tabs instead, so a text kept here
+  // is the one the server has.
+  var scriptTexts = {};
+  var fetchingTexts = {};
+  function fetchText(url) {
+    if (!fetchingTexts[url]) {
+      fetchingTexts[url] = fetch(url, { cache: "no-store" })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .catch(function () { return null; })
+        .then(function (text) { if (text !== null) scriptTexts[url] = text; });
+    }
+    return fetchingTexts[url];
+  }
+
+  // The scripts of `doc` that run again when it replaces the page.
+  function toRerun(doc) {
+    return Array.prototype.filter.call(doc.querySelectorAll("script"), function (el) {
+      if (!isClassic(el) && !/^module$/i.test(el.getAttribute("type"))) return false; // data, not code
+      if (el.src.indexOf("/__waymark/") >= 0) return false; // this script: it keeps running
+      return el.parentNode !== doc.head || !!sourceOf(el); // the head's inline scripts set up the document, which stays
+    });
+  }
+
+  // The classic external scripts among `scripts`, their texts fetched.
+  function fetchTexts(scripts) {
+    return Promise.all(scripts.filter(function (el) { return sourceOf(el) && isClassic(el); })
+      .map(function (el) { return fetchText(sourceOf(el)); }));
+  }
+
+  // A script moved in from another document does not run: a copy does. An
+  // external classic script runs from its kept text, in order, at once.
   function rerun(old) {
     var fresh = document.createElement("script");
-    Array.prototype.forEach.call(old.attributes, function (a) { fresh.setAttribute(a.name, a.value); });
-    fresh.textContent = old.textContent;
+    var src = sourceOf(old);
+    var text = src && isClassic(old) ? scriptTexts[src] : undefined;
+    Array.prototype.forEach.call(old.attributes, function (a) {
+      if (!(text && (a.name === "src" || a.name === KEPT_SRC))) fresh.setAttribute(a.name, a.value);
+    });
+    if (text) {
+      fresh.setAttribute(KEPT_SRC, src);
+      fresh.textContent = text + "\n//# sourceURL=" + src;
+    } else {
+      if (src && !old.src) fresh.src = src; // its text could not be fetched
+      fresh.textContent = old.textContent;
+    }
     old.replaceWith(fresh);
   }
 
@@ -101,12 +156,16 @@
   var replacing = 0;
   function replacePage() {
     var mine = ++replacing;
-    fetch(location.href, { cache: "no-store" }).then(function (response) {
+    // The scripts' texts are fetched beside the page, the first time.
+    var page = fetch(location.href, { cache: "no-store" }).then(function (response) {
       if (!response.ok) throw new Error(String(response.status));
       return response.text();
-    }).then(function (html) {
+    });
+    Promise.all([page, fetchTexts(toRerun(document))]).then(function (got) {
+      var doc = new DOMParser().parseFromString(got[0], "text/html");
+      return fetchTexts(toRerun(doc)).then(function () { return doc; });
+    }).then(function (doc) {
       if (mine !== replacing) return; // a newer version is on its way
-      var doc = new DOMParser().parseFromString(html, "text/html");
       if (headSignature(doc) !== headSignature(document)) { location.reload(); return; }
       // The rest of the head (title, meta, icon…) is replaced when it differs.
       var keep = 'script, style, link[rel="stylesheet"]';
@@ -121,13 +180,7 @@
       document.documentElement.lang = doc.documentElement.lang;
       document.dispatchEvent(new CustomEvent("waymark:swap"));
       document.body.replaceWith(document.importNode(doc.body, true));
-      Array.prototype.forEach.call(document.querySelectorAll("script"), function (el) {
-        var type = el.getAttribute("type");
-        if (type && !/^(text|application)\/javascript$|^module$/i.test(type)) return; // data, not code
-        if (el.src.indexOf("/__waymark/") >= 0) return; // this script: it keeps running
-        if (el.parentNode === document.head && !el.src) return; // set up the document, which stays
-        rerun(el);
-      });
+      toRerun(document).forEach(rerun);
     }).catch(function () { location.reload(); });
   }
 

@@ -59,6 +59,11 @@ try {
   const context = await browser.newContext();
   page = await context.newPage();
   page.on("pageerror", (e) => out.errors.push(String(e)));
+  // The page's own scripts (not the live-reload one) the front tab requests.
+  const scriptRequests = [];
+  page.on("request", (r) => {
+    if (/\.js(\?|$)/.test(r.url()) && !r.url().includes("/__waymark/")) scriptRequests.push(r.url());
+  });
   const other = await context.newPage(); // a second tab, on a page the edit leaves alone
   // More tabs on the edited page than browsers allow HTTP connections per host (six).
   const crowd = [];
@@ -149,9 +154,19 @@ try {
 
   // 3. Fixing it removes the overlay and updates the page.
   const fixed = oldTitle + " (fixed)";
+  const requestedBefore = scriptRequests.length;
   await timed("fix", () => fs.writeFileSync(phase, original.replace(`title: ${oldTitle}`, `title: ${fixed}`)),
     showsTitle(fixed));
   out.fixedTitle = await h1();
+  // Replaced again, many edits after the first: still in place, the
+  // scripts run once each, from the texts the tab fetched the first time.
+  await page.waitForFunction(() => document.querySelectorAll(".status-group").length > 0, null, { timeout: 10000 });
+  out.fixReplacedInPlace = await page.evaluate(() => window.__marker === 1);
+  out.scriptsAfterFix = await scripts();
+  out.scriptsFetchedAgain = scriptRequests.slice(requestedBefore);
+  await page.keyboard.press("/");
+  out.slashFocusesSearchAfterFix = await page.evaluate(() => document.activeElement === document.querySelector("[data-search] input"));
+  await page.keyboard.press("Escape");
 
   // 4. A CSS-only change restyles the page without reloading it.
   await page.evaluate(() => { window.__notReloaded = true; });
