@@ -83,7 +83,11 @@
   if (saved && saved.hours) hoursInput.value = saved.hours;
   if (saved && saved.start) startInput.value = saved.start;
   form.hidden = false;
-  form.addEventListener("input", () => update(true));
-  form.addEventListener("submit", (e) => { e.preventDefault(); update(true); });
+  // The preview (`waymark serve`) updates a page in place and runs this
+  // again: the old run's listeners go, and the form can stay as it is.
+  const old = new AbortController();
+  document.addEventListener("waymark:swap", () => old.abort(), { once: true });
+  form.addEventListener("input", () => update(true), { signal: old.signal });
+  form.addEventListener("submit", (e) => { e.preventDefault(); update(true); }, { signal: old.signal });
   if (hoursInput.value) update(false);
 })();

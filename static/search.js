@@ -15,8 +15,9 @@
   var MAX_RESULTS = 12;
 
   box.hidden = false;
-  // The preview (`waymark serve`) replaces a page in place and runs this
-  // again: the old page's listeners on document go with it.
+  // The preview (`waymark serve`) updates a page in place and runs this
+  // again: the old run's listeners go, and the elements they were on can
+  // stay as they are.
   var old = new AbortController();
   document.addEventListener("waymark:swap", function () { old.abort(); }, { once: true });
 
@@ -120,10 +121,10 @@
     panel.hidden = true;
   }
 
-  input.addEventListener("focus", load);
+  input.addEventListener("focus", load, { signal: old.signal });
   input.addEventListener("input", function () {
     load().then(function () { if (entries) render(); });
-  });
+  }, { signal: old.signal });
   box.addEventListener("keydown", function (event) {
     var all = links();
     var at = all.indexOf(document.activeElement);
@@ -141,7 +142,7 @@
       event.preventDefault();
       window.location.href = all[0].href;
     }
-  });
+  }, { signal: old.signal });
   document.addEventListener("click", function (event) {
     if (!box.contains(event.target)) close();
   }, { signal: old.signal });

@@ -157,6 +157,11 @@ fn live_reload_in_a_real_browser() {
         "{report:#}\nserver log:\n{log}"
     );
     assert_eq!(report["errors"], serde_json::json!([]));
+    assert_eq!(
+        report["morphMismatches"],
+        serde_json::json!([]),
+        "updating random trees to others gives the others"
+    );
     assert_eq!(report["initialTitle"], "Linear Algebra");
     assert_eq!(report["editedTitle"], "Linear Algebra (edited live)");
     assert_eq!(
@@ -166,6 +171,11 @@ fn live_reload_in_a_real_browser() {
     assert_eq!(
         report["replacedInPlace"], true,
         "the edited page is replaced, not reloaded"
+    );
+    assert_eq!(
+        report["updatedInPlace"],
+        serde_json::json!({"headerKept": true, "typedKept": "typed", "listenedFooterMadeAnew": true}),
+        "what did not change stays, unless a listener no swap removes is on it"
     );
     let scripts = serde_json::json!({"themeToggles": 1, "searchShown": true, "statusGroups": 1, "favicons": 1});
     assert_eq!(report["scriptsBefore"], scripts);
@@ -205,6 +215,12 @@ fn live_reload_in_a_real_browser() {
             times["paintedMs"], times["ms"]
         );
     }
+    assert_eq!(report["overviewUpdatedInPlace"], true);
+    assert_eq!(
+        report["updatedLikeFresh"],
+        serde_json::json!({"topic": true, "overview": true}),
+        "an updated page is what a fresh load shows"
+    );
     assert!(log.contains("rebuilt in"), "{log}");
 }
 

@@ -404,7 +404,9 @@ fn read_inside(root: &Path, source: &Path) -> Option<Vec<u8>> {
 }
 
 /// Adds the live-reload script, told which build and which output file
-/// (`page`) the tab shows, so it reloads only when that file changes.
+/// (`page`) the tab shows, so it reloads only when that file changes. It
+/// goes at the end of `<head>`, to see every listener the body's scripts
+/// add (see live.js), or else before the last `</body>`.
 fn inject_script(mut html: Vec<u8>, build: &str, page: &str) -> Vec<u8> {
     let mut escaped = String::new();
     crate::markdown::escape_attr_into(page, &mut escaped);
@@ -412,7 +414,8 @@ fn inject_script(mut html: Vec<u8>, build: &str, page: &str) -> Vec<u8> {
     let tag = format!("<script src=\"{SCRIPT_PATH}\" data-build=\"{build}\" data-page=\"{page}\"></script>");
     let at = html
         .windows(7)
-        .rposition(|w| w.eq_ignore_ascii_case(b"</body>"))
+        .position(|w| w.eq_ignore_ascii_case(b"</head>"))
+        .or_else(|| html.windows(7).rposition(|w| w.eq_ignore_ascii_case(b"</body>")))
         .unwrap_or(html.len());
     html.splice(at..at, tag.into_bytes());
     html
@@ -546,7 +549,22 @@ mod tests {
     }
 
     #[test]
-    fn script_goes_before_the_last_body_end() {
+    fn script_goes_at_the_end_of_the_head() {
+        let html = inject_script(
+            b"<HTML><head><title>t</title></HEAD><body><pre>&lt;/head></pre></body>".to_vec(),
+            "b-1",
+            "index.html",
+        );
+        let html = String::from_utf8(html).unwrap();
+        assert_eq!(
+            html,
+            "<HTML><head><title>t</title><script src=\"/__waymark/live.js\" data-build=\"b-1\" \
+             data-page=\"index.html\"></script></HEAD><body><pre>&lt;/head></pre></body>"
+        );
+    }
+
+    #[test]
+    fn script_goes_before_the_last_body_end_without_a_head() {
         let html = inject_script(b"<p>x</p></BODY></html>".to_vec(), "b-1", "a&b/index.html");
         let html = String::from_utf8(html).unwrap();
         assert!(

@@ -1,12 +1,14 @@
 // waymark live reload: injected by `waymark serve` only, never part of a
-// built site. After a rebuild, replaces the page in tabs whose page changed
-// (in place: no reload, the scroll position stays), swaps stylesheets in
-// the others when CSS changed, and shows build errors in an overlay until
-// the next good build.
+// built site, at the end of the page's <head> (before any script of the
+// page's body runs). After a rebuild, brings the page up to date in tabs
+// whose page changed (in place: no reload, the scroll position stays),
+// swaps stylesheets in the others when CSS changed, and shows build errors
+// in an overlay until the next good build.
 (function () {
   "use strict";
   if (window.__waymarkLive) return;
-  window.__waymarkLive = true;
+  // Loaded; `update` is there for the browser tests.
+  window.__waymarkLive = { update: update };
   // The build this page was served from: a tab that connects after a
   // rebuild it missed reloads at once.
   var script = document.currentScript;
@@ -57,7 +59,8 @@
       });
       overlay.appendChild(box);
     });
-    document.body.appendChild(overlay);
+    if (document.body) document.body.appendChild(overlay);
+    else document.addEventListener("DOMContentLoaded", function () { document.body.appendChild(overlay); });
   }
 
   function swapStylesheets() {
@@ -115,6 +118,14 @@
     return fetchingTexts[url];
   }
 
+  // Fetched once the page has loaded and the browser is idle, so that even
+  // the first update fetches nothing but the page.
+  window.addEventListener("load", function () {
+    var fetchAll = function () { fetchTexts(toRerun(document)); };
+    if (window.requestIdleCallback) window.requestIdleCallback(fetchAll, { timeout: 2000 });
+    else setTimeout(fetchAll, 500);
+  });
+
   // The scripts of `doc` that run again when it replaces the page.
   function toRerun(doc) {
     return Array.prototype.filter.call(doc.querySelectorAll("script"), function (el) {
@@ -149,14 +160,96 @@
     old.replaceWith(fresh);
   }
 
-  // Replaces the page with its new version in place. Faster than a reload
+  // Elements given a listener that a swap does not remove: without a
+  // signal, or with one not aborted on `waymark:swap`. An update makes
+  // such an element anew instead of keeping it, or the page's script, run
+  // again, would give the kept element its listener a second time.
+  var listened = [];
+  var addListener = EventTarget.prototype.addEventListener;
+  EventTarget.prototype.addEventListener = function (type, listener, options) {
+    if (this && this.nodeType === 1) {
+      listened.push({ element: this, signal: options && typeof options === "object" ? options.signal : undefined });
+    }
+    return addListener.apply(this, arguments);
+  };
+  function stillListened() {
+    var elements = new Set();
+    listened.forEach(function (l) { if (!l.signal || !l.signal.aborted) elements.add(l.element); });
+    listened = [];
+    return elements;
+  }
+
+  // Whether the page's node `old` can stay, updated, for the new page's `node`.
+  function canKeep(old, node, fresh) {
+    if (old.nodeType !== node.nodeType || old.nodeName !== node.nodeName) return false;
+    if (old.nodeType !== 1) return true;
+    // A template's content is not among its children: it is taken whole.
+    return old.id === node.id && old.nodeName !== "TEMPLATE" && !fresh.has(old);
+  }
+
+  // Makes `old` (in the page) like `node` (in the new page): elements and
+  // text that did not change are kept as they are, so the browser styles
+  // and lays out again only what changed, and focus, typed text, selection
+  // and media stay. Children are matched by their place, allowing for one
+  // node added or removed at a time. `fresh` holds the elements that must
+  // be made anew, `holding` them and their ancestors.
+  function update(old, node, fresh, holding) {
+    var i, a;
+    for (i = old.attributes.length - 1; i >= 0; i--) {
+      if (!node.hasAttribute(old.attributes[i].name)) old.removeAttribute(old.attributes[i].name);
+    }
+    for (i = 0; i < node.attributes.length; i++) {
+      a = node.attributes[i];
+      if (old.getAttribute(a.name) !== a.value) old.setAttribute(a.name, a.value);
+    }
+    var at = old.firstChild, next, gone;
+    for (var child = node.firstChild; child; child = next) {
+      next = child.nextSibling;
+      if (at && !canKeep(at, child, fresh) && at.nextSibling && canKeep(at.nextSibling, child, fresh)) {
+        gone = at;
+        at = at.nextSibling;
+        gone.remove();
+      }
+      if (at && canKeep(at, child, fresh)) {
+        if (at.nodeType !== 1) {
+          if (at.nodeValue !== child.nodeValue) at.nodeValue = child.nodeValue;
+        } else if (holding.has(at) || !at.isEqualNode(child)) {
+          update(at, child, fresh, holding);
+        }
+        at = at.nextSibling;
+      } else {
+        old.insertBefore(child, at); // moved in from the new page: `next` was taken first
+      }
+    }
+    while (at) {
+      next = at.nextSibling;
+      at.remove();
+      at = next;
+    }
+  }
+
+  // Updates the page's body to `body`, after `waymark:swap`.
+  function updateBody(body) {
+    var fresh = stillListened();
+    if (fresh.has(document.body)) {
+      document.body.replaceWith(document.importNode(body, true));
+      return;
+    }
+    var holding = new Set();
+    fresh.forEach(function (el) {
+      for (var at = el; at && at !== document.body && !holding.has(at); at = at.parentNode) holding.add(at);
+    });
+    update(document.body, body, fresh, holding);
+  }
+
+  // Brings the page up to its new version in place. Faster than a reload
   // (nothing but the page is fetched again) and keeps the scroll position.
   // Scripts run again after `waymark:swap`, on which the theme's scripts
-  // drop their listeners on document and window.
+  // drop their listeners.
   var replacing = 0;
   function replacePage() {
     var mine = ++replacing;
-    // The scripts' texts are fetched beside the page, the first time.
+    // The scripts' texts, if they are not here yet, are fetched beside the page.
     var page = fetch(location.href, { cache: "no-store" }).then(function (response) {
       if (!response.ok) throw new Error(String(response.status));
       return response.text();
@@ -179,7 +272,7 @@
       }
       document.documentElement.lang = doc.documentElement.lang;
       document.dispatchEvent(new CustomEvent("waymark:swap"));
-      document.body.replaceWith(document.importNode(doc.body, true));
+      updateBody(doc.body);
       toRerun(document).forEach(rerun);
     }).catch(function () { location.reload(); });
   }

@@ -54,6 +54,65 @@ function when(expression) {
 const showsTitle = (title) => when(`document.querySelector("h1")?.textContent === ${JSON.stringify(title)}
   && !document.getElementById("waymark-error-overlay")`);
 
+// Brings random trees up to other random trees, most of them edits of the
+// first, with live.js's `update`; returns the pairs where the result is not
+// the second tree.
+function checkUpdate() {
+  let seed = 7; // mulberry32
+  const random = (n) => {
+    seed = (seed + 0x6D2B79F5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) % n;
+  };
+  const TAGS = ["div", "p", "span", "ul", "li", "template", "input"];
+  const ATTRIBUTES = ["class", "title", "hidden", "data-x"];
+  const tree = (depth) => {
+    const node = document.createElement(TAGS[random(TAGS.length)]);
+    if (random(3) === 0) node.id = "i" + random(3);
+    for (const name of ATTRIBUTES) if (random(3) === 0) node.setAttribute(name, "v" + random(3));
+    const children = depth > 0 && node.nodeName !== "INPUT" ? random(5) : 0;
+    for (let i = 0; i < children; i++) {
+      node.appendChild(random(3) === 0 ? document.createTextNode("t" + random(3)) : tree(depth - 1));
+    }
+    return node;
+  };
+  // A few random changes: text, attributes, nodes added, removed or replaced.
+  const edit = (root) => {
+    const copy = root.cloneNode(true);
+    const all = [copy, ...copy.querySelectorAll("*")];
+    for (let n = 1 + random(3); n > 0; n--) {
+      const at = all[random(all.length)];
+      const change = random(5);
+      if (change === 0 && at.firstChild && at.firstChild.nodeType === 3) at.firstChild.nodeValue += "!";
+      else if (change === 1) at.setAttribute(ATTRIBUTES[random(4)], "w" + random(3));
+      else if (change === 2) at.removeAttribute(ATTRIBUTES[random(4)]);
+      else if (change === 3 && at !== copy) at.remove();
+      else if (at.nodeName !== "INPUT") at.insertBefore(tree(1), at.childNodes[random(at.childNodes.length + 1)] || null);
+    }
+    return copy;
+  };
+  const mismatches = [];
+  for (let i = 0; i < 400; i++) {
+    const body = document.createElement("div");
+    body.appendChild(tree(3));
+    const old = body.cloneNode(true);
+    const next = random(4) === 0 ? (() => { const b = document.createElement("div"); b.appendChild(tree(3)); return b; })() : edit(body);
+    const want = next.cloneNode(true);
+    // Some elements hold a listener no swap removes: they must be made anew.
+    const fresh = new Set([...old.querySelectorAll("*")].filter(() => random(6) === 0));
+    const holding = new Set();
+    fresh.forEach((el) => { for (let at = el; at && at !== old; at = at.parentNode) holding.add(at); });
+    window.__waymarkLive.update(old, next, fresh, holding);
+    const kept = [...fresh].filter((el) => old.contains(el));
+    if (!old.isEqualNode(want) || kept.length) {
+      mismatches.push({ from: body.innerHTML, to: want.innerHTML, got: old.innerHTML, keptFresh: kept.length });
+      if (mismatches.length === 3) break;
+    }
+  }
+  return mismatches;
+}
+
 let page;
 try {
   const context = await browser.newContext();
@@ -79,11 +138,13 @@ try {
   await other.goto(base, { waitUntil: "load" });
   for (const tab of crowd) {
     await tab.goto(base + pagePath, { waitUntil: "load" });
-    await tab.waitForFunction(() => window.__waymarkLive === true);
-    // On the window: gone if the tab reloads. On the body: gone if the page is replaced.
-    await tab.evaluate(() => { window.__marker = 1; document.body.__marker = 1; });
+    await tab.waitForFunction(() => !!window.__waymarkLive);
+    // On the window: gone if the tab reloads. On the header: gone if the
+    // page is replaced rather than updated (the edit does not change it).
+    await tab.evaluate(() => { window.__marker = 1; document.querySelector(".site-header").__marker = 1; });
   }
-  await page.waitForFunction(() => window.__waymarkLive === true);
+  await page.waitForFunction(() => !!window.__waymarkLive);
+  out.morphMismatches = await page.evaluate(checkUpdate);
   // The tab the author looks at (background tabs draw no frames).
   await page.bringToFront();
   const h1 = () => page.$eval("h1", (e) => e.textContent);
@@ -92,7 +153,17 @@ try {
   // 1. A title edit shows up without a manual reload, in every open tab,
   // by replacing the page in place.
   await other.evaluate(() => { window.__marker = 1; document.body.__marker = 1; });
-  await page.evaluate(() => { window.__marker = 1; });
+  await page.evaluate(() => {
+    window.__marker = 1;
+    document.querySelector(".site-header").__marker = 1;
+    // Typed, not saved: an update keeps it.
+    document.querySelector("[data-search] input").value = "typed";
+    // A listener no swap removes: the footer must be made anew, or a
+    // script run again would add its listener twice.
+    const footer = document.querySelector(".site-footer");
+    footer.__marker = 1;
+    footer.addEventListener("click", () => {});
+  });
   const scripts = () => page.evaluate(() => ({
     themeToggles: document.querySelectorAll(".theme-toggle").length,
     searchShown: !document.querySelector("[data-search]").hidden,
@@ -109,6 +180,11 @@ try {
     showsTitle(live));
   out.editedTitle = await h1();
   out.replacedInPlace = await page.evaluate(() => window.__marker === 1);
+  out.updatedInPlace = await page.evaluate(() => ({
+    headerKept: document.querySelector(".site-header").__marker === 1,
+    typedKept: document.querySelector("[data-search] input").value,
+    listenedFooterMadeAnew: document.querySelector(".site-footer").__marker === undefined,
+  }));
   // The theme's scripts ran again on the new page, once each.
   await page.waitForFunction(() => document.querySelectorAll(".status-group").length > 0, null, { timeout: 10000 });
   out.scriptsAfter = await scripts();
@@ -120,7 +196,7 @@ try {
   for (const tab of crowd) {
     const shown = await tab.waitForFunction((t) => document.querySelector("h1")?.textContent === t, live, { timeout: 10000 })
       .then(() => true, () => false);
-    if (shown && await tab.evaluate(() => window.__marker === 1 && document.body.__marker === undefined)) replaced += 1;
+    if (shown && await tab.evaluate(() => window.__marker === 1 && document.querySelector(".site-header").__marker === 1)) replaced += 1;
   }
   out.crowdReplaced = `${replaced} of ${crowd.length}`;
   // By the time the crowd has its new page, the other tab would have too, had it been told to.
@@ -178,6 +254,41 @@ try {
   // 5. Closing a tab is fine; the remaining one still reloads.
   await other.close();
   await timed("after-close", () => fs.writeFileSync(phase, original), showsTitle(oldTitle));
+
+  // 6. An updated page, its scripts run again, is what a fresh load of it
+  // shows: the topic's page, and its roadmap's overview (diagram, pace
+  // planner, progress).
+  const overviewPath = pagePath.split("/").slice(0, 2).join("/") + "/";
+  const overview = await context.newPage();
+  await overview.goto(base + overviewPath, { waitUntil: "load" });
+  await overview.evaluate(() => { window.__marker = 1; });
+  const compared = `${oldTitle} (compared)`;
+  fs.writeFileSync(phase, original.replace(`title: ${oldTitle}`, `title: ${compared}`));
+  await showsTitle(compared)(20000);
+  await overview.waitForFunction((t) => document.body.textContent.includes(t), compared, { timeout: 20000 });
+  out.overviewUpdatedInPlace = await overview.evaluate(() => window.__marker === 1);
+  // The body as markup, attributes sorted, scripts left out (a script run
+  // again is an inline copy of the file's text).
+  const bodyOf = (tab) => tab.evaluate(() => {
+    const walk = (node) => {
+      if (node.nodeType === 3) return node.nodeValue;
+      if (node.nodeType !== 1 || node.nodeName === "SCRIPT") return "";
+      const attributes = [...node.attributes].map((a) => `${a.name}="${a.value}"`).sort().join(" ");
+      return `<${node.nodeName} ${attributes}>${[...node.childNodes].map(walk).join("")}</${node.nodeName}>`;
+    };
+    return walk(document.body);
+  });
+  out.updatedLikeFresh = {};
+  for (const [name, tab, at] of [["topic", page, pagePath], ["overview", overview, overviewPath]]) {
+    const fresh = await context.newPage();
+    await fresh.goto(base + at, { waitUntil: "load" });
+    const [updated, loaded] = [await bodyOf(tab), await bodyOf(fresh)];
+    let from = 0;
+    while (from < updated.length && updated[from] === loaded[from]) from++;
+    out.updatedLikeFresh[name] = updated === loaded ? true
+      : `differs at ${from}: updated …${updated.slice(from - 80, from + 120)}… fresh …${loaded.slice(from - 80, from + 120)}…`;
+    await fresh.close();
+  }
 } catch (e) {
   out.failure = String(e.stack || e);
   out.pendingRequests = out.pending();

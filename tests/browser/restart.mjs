@@ -9,7 +9,7 @@ const out = {};
 try {
   const page = await browser.newPage();
   await page.goto(url, { waitUntil: "load" });
-  await page.waitForFunction(() => window.__waymarkLive === true);
+  await page.waitForFunction(() => !!window.__waymarkLive);
   await page.evaluate(() => { window.__beforeRestart = true; });
   console.log("ready");
   const started = Date.now();
