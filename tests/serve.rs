@@ -203,6 +203,11 @@ fn live_reload_in_a_real_browser() {
         serde_json::json!([]),
         "a replaced page runs its scripts from the texts fetched the first time"
     );
+    assert_eq!(
+        report["pageFetchedAgain"],
+        serde_json::json!([]),
+        "the server sends a tab its changed page over the live-reload socket"
+    );
     assert_eq!(report["cssWithoutReload"], true);
     for step in ["edit", "break", "fix", "css", "after-close"] {
         let times = &report["steps"][step];

@@ -36,7 +36,7 @@ pub struct Shared {
     /// The id of the latest build, stamped into every page served, so a tab
     /// that loaded a page just before a rebuild notices it missed one.
     build: Mutex<String>,
-    clients: Mutex<Vec<Sender<String>>>,
+    clients: Mutex<Vec<Sender<Arc<Broadcast>>>>,
     /// Open live-reload sockets.
     live: Mutex<usize>,
 }
@@ -57,16 +57,18 @@ impl Shared {
         *self.files.write().unwrap_or_else(|p| p.into_inner()) = files;
     }
 
-    /// Sends a message (JSON) to every open tab and remembers the state for
-    /// tabs that connect later. Tabs that went away are dropped here.
-    pub fn broadcast(&self, build: &str, message: &str, hello: String) {
+    /// Sends a message (JSON) to every open tab, with the new HTML of its
+    /// page to a tab whose page is among `pages`, and remembers the state
+    /// for tabs that connect later. Tabs that went away are dropped here.
+    pub fn broadcast(&self, build: &str, message: String, pages: Vec<String>, hello: String) {
         *self.build.lock().unwrap_or_else(|p| p.into_inner()) = build.to_owned();
         *self.status.lock().unwrap_or_else(|p| p.into_inner()) = hello;
+        let message = Arc::new(Broadcast { text: message, pages });
         let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        clients.retain(|client| client.send(message.to_owned()).is_ok());
+        clients.retain(|client| client.send(message.clone()).is_ok());
     }
 
-    fn subscribe(&self) -> (Receiver<String>, String) {
+    fn subscribe(&self) -> (Receiver<Arc<Broadcast>>, String) {
         let (tx, rx) = channel();
         self.clients.lock().unwrap_or_else(|p| p.into_inner()).push(tx);
         let hello = self.status.lock().unwrap_or_else(|p| p.into_inner()).clone();
@@ -277,7 +279,12 @@ fn answer(mut stream: TcpStream, shared: &Arc<Shared>) -> io::Result<()> {
             );
         }
         let key = header("Sec-WebSocket-Key").map(str::to_owned);
-        return open_socket(stream, key, shared);
+        // The output file the tab shows, to send it its new page.
+        let page = url
+            .split_once("?page=")
+            .and_then(|(_, page)| percent_encoding::percent_decode_str(page).decode_utf8().ok())
+            .map(|page| page.into_owned());
+        return open_socket(stream, key, page, shared);
     }
     let reply = if raw_path == SCRIPT_PATH {
         Reply {
@@ -368,6 +375,18 @@ pub fn site_key(raw_path: &str) -> Option<String> {
     Some(relative.to_owned())
 }
 
+/// A page as it is served (with the live-reload script), when it is kept
+/// in memory.
+fn page_html(shared: &Shared, file: &str) -> Option<Vec<u8>> {
+    match shared.files().get(file)? {
+        Stored::Bytes { data, .. } => {
+            let build = shared.build.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            Some(inject_script(data.to_vec(), &build, file))
+        }
+        Stored::Hash(_) | Stored::Copy { .. } => None,
+    }
+}
+
 fn file_reply(shared: &Shared, file: &str, stored: &Stored, status: u16) -> Reply {
     let content_type = content_type(file);
     let bytes: Vec<u8> = match stored {
@@ -456,7 +475,18 @@ pub fn content_type(file: &str) -> &'static str {
 
 /// Upgrades a request to a WebSocket and gives it its own thread, which
 /// sends the current state at once, then every build, until the tab goes.
-fn open_socket(mut stream: TcpStream, key: Option<String>, shared: &Arc<Shared>) -> io::Result<()> {
+/// A message for every open tab, and the pages it says changed.
+pub struct Broadcast {
+    text: String,
+    pages: Vec<String>,
+}
+
+fn open_socket(
+    mut stream: TcpStream,
+    key: Option<String>,
+    page: Option<String>,
+    shared: &Arc<Shared>,
+) -> io::Result<()> {
     let Some(key) = key else {
         return write_response(
             &mut stream,
@@ -490,7 +520,18 @@ fn open_socket(mut stream: TcpStream, key: Option<String>, shared: &Arc<Shared>)
         }
         loop {
             let ok = match messages.recv_timeout(KEEPALIVE) {
-                Ok(text) => send(Message::text(text)),
+                // A tab whose page changed gets the page right after, as
+                // bytes (empty when it is not in memory: the tab fetches
+                // it), instead of every such tab asking for it at once.
+                Ok(message) => {
+                    send(Message::text(message.text.as_str()))
+                        && match &page {
+                            Some(page) if message.pages.contains(page) => {
+                                send(Message::binary(page_html(&shared, page).unwrap_or_default()))
+                            }
+                            _ => true,
+                        }
+                }
                 // A ping notices a tab that went away without closing.
                 Err(RecvTimeoutError::Timeout) => send(Message::Ping(Vec::new().into())),
                 Err(RecvTimeoutError::Disconnected) => false,

@@ -247,14 +247,18 @@
   // Scripts run again after `waymark:swap`, on which the theme's scripts
   // drop their listeners.
   var replacing = 0;
-  function replacePage() {
+  // `sent`: the page's HTML as the server sends it, or null to fetch it.
+  function replacePage(sent) {
     var mine = ++replacing;
-    // The scripts' texts, if they are not here yet, are fetched beside the page.
-    var page = fetch(location.href, { cache: "no-store" }).then(function (response) {
-      if (!response.ok) throw new Error(String(response.status));
-      return response.text();
+    var html = sent.then(function (text) {
+      if (text !== null) return text;
+      return fetch(location.href, { cache: "no-store" }).then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.text();
+      });
     });
-    Promise.all([page, fetchTexts(toRerun(document))]).then(function (got) {
+    // The scripts' texts, if they are not here yet, are fetched beside the page.
+    Promise.all([html, fetchTexts(toRerun(document))]).then(function (got) {
       var doc = new DOMParser().parseFromString(got[0], "text/html");
       return fetchTexts(toRerun(doc)).then(function () { return doc; });
     }).then(function (doc) {
@@ -288,7 +292,8 @@
       hideOverlay();
       if (!data.pages || page === null) location.reload();
       else if (data.pages.indexOf(page) >= 0) {
-        replacePage();
+        // The server sends the page next, on this socket.
+        replacePage(new Promise(function (resolve) { pageSent = resolve; }));
         if (data.css) swapStylesheets();
       } else if (data.css) swapStylesheets();
     } else if (data.event === "ok") {
@@ -302,15 +307,27 @@
 
   // A WebSocket, reconnecting after the server restarts.
   var socket = null;
+  // Resolves the page an update waits for, when the server sends it.
+  var pageSent = null;
   var delay = 250;
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    socket = new WebSocket(scheme + location.host + "/__waymark/live");
+    // Told the page this tab shows, the server sends its new HTML when it changed.
+    var query = page === null ? "" : "?page=" + encodeURIComponent(page);
+    socket = new WebSocket(scheme + location.host + "/__waymark/live" + query);
+    socket.binaryType = "arraybuffer";
     socket.onopen = function () { delay = 250; };
     socket.onmessage = function (event) {
+      if (typeof event.data !== "string") {
+        // The new page, or nothing when the server does not keep it: fetch it.
+        var bytes = event.data.byteLength ? new TextDecoder().decode(event.data) : null;
+        if (pageSent) { pageSent(bytes); pageSent = null; }
+        return;
+      }
       try { receive(JSON.parse(event.data)); } catch (e) { /* not ours */ }
     };
     socket.onclose = function () {
+      if (pageSent) { pageSent(null); pageSent = null; }
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 2000);
     };

@@ -215,28 +215,30 @@ impl BuildIds {
 /// Tells open tabs what happened: reload (or restyle), clear the overlay,
 /// or show the errors; and serves the new files.
 fn announce(shared: &http::Shared, build: &str, outcome: &Outcome, session: &Session) {
-    let (message, hello) = match &outcome.result {
+    let (message, pages, hello) = match &outcome.result {
         Ok(changes) => {
             shared.publish(session.files());
             let event = if changes.is_empty() { "ok" } else { "reload" };
             let css = changes.changed.iter().any(|(path, _)| path.ends_with(".css"));
+            let pages = changed_pages(changes);
             let message = serde_json::json!({
                 "event": event,
                 "build": build,
                 "css": css,
-                "pages": changed_pages(changes),
+                "pages": pages,
             });
             let hello = serde_json::json!({ "event": "hello", "build": build, "errors": null });
-            (message, hello)
+            let pages = pages.unwrap_or_default().into_iter().map(str::to_owned).collect();
+            (message, pages, hello)
         }
         Err(failure) => {
             let errors = failure.report().errors;
             let message = serde_json::json!({ "event": "errors", "build": build, "errors": errors });
             let hello = serde_json::json!({ "event": "hello", "build": build, "errors": errors });
-            (message, hello)
+            (message, Vec::new(), hello)
         }
     };
-    shared.broadcast(build, &message.to_string(), hello.to_string());
+    shared.broadcast(build, message.to_string(), pages, hello.to_string());
 }
 
 /// The pages a tab must reload for, when that is all that changed: `None`

@@ -118,10 +118,13 @@ try {
   const context = await browser.newContext();
   page = await context.newPage();
   page.on("pageerror", (e) => out.errors.push(String(e)));
-  // The page's own scripts (not the live-reload one) the front tab requests.
+  // The page's own scripts (not the live-reload one), and the page itself,
+  // as the front tab requests them.
   const scriptRequests = [];
+  const pageRequests = [];
   page.on("request", (r) => {
     if (/\.js(\?|$)/.test(r.url()) && !r.url().includes("/__waymark/")) scriptRequests.push(r.url());
+    if (r.url() === base + pagePath) pageRequests.push(r.url());
   });
   const other = await context.newPage(); // a second tab, on a page the edit leaves alone
   // More tabs on the edited page than browsers allow HTTP connections per host (six).
@@ -231,6 +234,7 @@ try {
   // 3. Fixing it removes the overlay and updates the page.
   const fixed = oldTitle + " (fixed)";
   const requestedBefore = scriptRequests.length;
+  const pageRequestedBefore = pageRequests.length;
   await timed("fix", () => fs.writeFileSync(phase, original.replace(`title: ${oldTitle}`, `title: ${fixed}`)),
     showsTitle(fixed));
   out.fixedTitle = await h1();
@@ -240,6 +244,7 @@ try {
   out.fixReplacedInPlace = await page.evaluate(() => window.__marker === 1);
   out.scriptsAfterFix = await scripts();
   out.scriptsFetchedAgain = scriptRequests.slice(requestedBefore);
+  out.pageFetchedAgain = pageRequests.slice(pageRequestedBefore);
   await page.keyboard.press("/");
   out.slashFocusesSearchAfterFix = await page.evaluate(() => document.activeElement === document.querySelector("[data-search] input"));
   await page.keyboard.press("Escape");
