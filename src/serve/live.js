@@ -119,14 +119,14 @@
   }
 
   // Fetched once the page has loaded and the browser is idle, so that even
-  // the first update fetches nothing but the page.
+  // the first update fetches nothing.
   window.addEventListener("load", function () {
     var fetchAll = function () { fetchTexts(toRerun(document)); };
     if (window.requestIdleCallback) window.requestIdleCallback(fetchAll, { timeout: 2000 });
     else setTimeout(fetchAll, 500);
   });
 
-  // The scripts of `doc` that run again when it replaces the page.
+  // The scripts of `doc` that run again when the page is updated to it.
   function toRerun(doc) {
     return Array.prototype.filter.call(doc.querySelectorAll("script"), function (el) {
       if (!isClassic(el) && !/^module$/i.test(el.getAttribute("type"))) return false; // data, not code
