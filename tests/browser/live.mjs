@@ -1,5 +1,6 @@
 // Drives `waymark serve` in a real browser: edits a topic title, breaks and
-// fixes the YAML, edits CSS; prints what the page did as JSON.
+// fixes the YAML, edits CSS, and compares updated pages with fresh loads of
+// them; prints what the pages did as JSON.
 // usage: node live.mjs BASE_URL SITE_DIR PHASE_FILE PAGE_PATH OLD_TITLE
 import fs from "node:fs";
 import path from "node:path";
