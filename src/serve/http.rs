@@ -350,14 +350,13 @@ fn no_build_yet(shared: &Shared) -> Reply {
     let page = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>No build yet</title></head>\
         <body><p>The site has errors, so there is nothing to show yet. They are listed in the terminal; \
         this page loads the site as soon as they are fixed.</p></body></html>";
-    let build = shared.build.lock().unwrap_or_else(|p| p.into_inner()).clone();
     Reply {
         status: 503,
         headers: vec![
             ("Content-Type", "text/html; charset=utf-8".into()),
             ("Cache-Control", "no-store".into()),
         ],
-        body: inject_script(page.as_bytes().to_vec(), &build, "index.html"),
+        body: with_live_script(shared, page.as_bytes().to_vec(), "index.html"),
     }
 }
 
@@ -379,12 +378,15 @@ pub fn site_key(raw_path: &str) -> Option<String> {
 /// in memory.
 fn page_html(shared: &Shared, file: &str) -> Option<Vec<u8>> {
     match shared.files().get(file)? {
-        Stored::Bytes { data, .. } => {
-            let build = shared.build.lock().unwrap_or_else(|p| p.into_inner()).clone();
-            Some(inject_script(data.to_vec(), &build, file))
-        }
+        Stored::Bytes { data, .. } => Some(with_live_script(shared, data.to_vec(), file)),
         Stored::Hash(_) | Stored::Copy { .. } => None,
     }
+}
+
+/// [`inject_script`], told the latest build.
+fn with_live_script(shared: &Shared, html: Vec<u8>, file: &str) -> Vec<u8> {
+    let build = shared.build.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    inject_script(html, &build, file)
 }
 
 fn file_reply(shared: &Shared, file: &str, stored: &Stored, status: u16) -> Reply {
@@ -398,8 +400,7 @@ fn file_reply(shared: &Shared, file: &str, stored: &Stored, status: u16) -> Repl
         Stored::Hash(_) => return Reply::text(500, "not kept in memory"),
     };
     let body = if content_type.starts_with("text/html") {
-        let build = shared.build.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        inject_script(bytes, &build, file)
+        with_live_script(shared, bytes, file)
     } else {
         bytes
     };
@@ -473,14 +474,15 @@ pub fn content_type(file: &str) -> &'static str {
     }
 }
 
-/// Upgrades a request to a WebSocket and gives it its own thread, which
-/// sends the current state at once, then every build, until the tab goes.
 /// A message for every open tab, and the pages it says changed.
-pub struct Broadcast {
+struct Broadcast {
     text: String,
     pages: Vec<String>,
 }
 
+/// Upgrades a request to a WebSocket and gives it its own thread, which
+/// sends the current state at once, then every build, until the tab goes;
+/// a tab that named its page (`?page=`) gets that page too when it changed.
 fn open_socket(
     mut stream: TcpStream,
     key: Option<String>,
