@@ -300,7 +300,9 @@ try {
   out.pendingRequests = out.pending();
 } finally {
   delete out.pending;
-  fs.writeFileSync(phase, original);
+  // Chromium first: the server's rebuild for this save is then not timed
+  // while the browser shuts down.
   await browser.close();
+  fs.writeFileSync(phase, original);
 }
 console.log(JSON.stringify(out));
