@@ -226,6 +226,16 @@ fn live_reload_in_a_real_browser() {
         serde_json::json!({"topic": true, "overview": true}),
         "an updated page is what a fresh load shows"
     );
+    assert_eq!(
+        report["backgroundWaited"], true,
+        "a hidden tab updates only once it is shown"
+    );
+    assert_eq!(report["backgroundUpdatedInPlace"], true);
+    assert_eq!(
+        report["backgroundPageRequests"],
+        serde_json::json!([]),
+        "a hidden tab keeps the page the server sent it"
+    );
     assert!(log.contains("rebuilt in"), "{log}");
 }
 

@@ -290,12 +290,21 @@
     } else if (data.event === "reload") {
       build = data.build;
       hideOverlay();
-      if (!data.pages || page === null) location.reload();
-      else if (data.pages.indexOf(page) >= 0) {
-        // The server sends the page next, on this socket.
-        replacePage(new Promise(function (resolve) { pageSent = resolve; }));
+      var whole = !data.pages || page === null;
+      // The server sends the page next, on this socket.
+      var sent = !whole && data.pages.indexOf(page) >= 0
+        ? new Promise(function (resolve) { pageSent = resolve; }) : null;
+      if (document.visibilityState === "hidden") {
+        // A tab in the background waits until it is shown: the one the
+        // author looks at gets the machine.
+        later.reload = later.reload || whole;
+        later.page = sent || later.page;
+        later.css = later.css || !!data.css;
+      } else if (whole) location.reload();
+      else {
+        if (sent) replacePage(sent);
         if (data.css) swapStylesheets();
-      } else if (data.css) swapStylesheets();
+      }
     } else if (data.event === "ok") {
       build = data.build;
       hideOverlay();
@@ -304,6 +313,18 @@
       showOverlay(data.errors || []);
     }
   }
+
+  // What a hidden tab does once it is shown: the newest page, sent while
+  // it was hidden, and new stylesheets, or a reload.
+  var later = { reload: false, page: null, css: false };
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") return;
+    var todo = later;
+    later = { reload: false, page: null, css: false };
+    if (todo.reload) { location.reload(); return; }
+    if (todo.page) replacePage(todo.page);
+    if (todo.css) swapStylesheets();
+  });
 
   // A WebSocket, reconnecting after the server restarts.
   var socket = null;

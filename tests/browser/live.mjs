@@ -1,6 +1,7 @@
 // Drives `waymark serve` in a real browser: edits a topic title, breaks and
-// fixes the YAML, edits CSS, and compares updated pages with fresh loads of
-// them; prints what the pages did as JSON.
+// fixes the YAML, edits CSS, compares updated pages with fresh loads of
+// them, and checks that a hidden tab waits to be shown; prints what the
+// pages did as JSON.
 // usage: node live.mjs BASE_URL SITE_DIR PHASE_FILE PAGE_PATH OLD_TITLE
 import fs from "node:fs";
 import path from "node:path";
@@ -295,6 +296,32 @@ try {
       : `differs at ${from}: updated …${updated.slice(from - 80, from + 120)}… fresh …${loaded.slice(from - 80, from + 120)}…`;
     await fresh.close();
   }
+
+  // 7. A tab in the background waits until it is shown, then updates in
+  // place from the page the server sent meanwhile.
+  const background = await context.newPage();
+  await background.goto(base + pagePath, { waitUntil: "load" });
+  await background.waitForFunction(() => !!window.__waymarkLive);
+  await background.evaluate(() => {
+    let hidden = true;
+    Object.defineProperty(document, "visibilityState", { configurable: true, get: () => (hidden ? "hidden" : "visible") });
+    Object.defineProperty(document, "hidden", { configurable: true, get: () => hidden });
+    window.__show = () => { hidden = false; document.dispatchEvent(new Event("visibilitychange")); };
+    window.__marker = 1;
+  });
+  const backgroundPageRequests = [];
+  background.on("request", (r) => { if (r.url() === base + pagePath) backgroundPageRequests.push(r.url()); });
+  const unseen = `${oldTitle} (unseen)`;
+  fs.writeFileSync(phase, original.replace(`title: ${oldTitle}`, `title: ${unseen}`));
+  await showsTitle(unseen)(20000);
+  // Both tabs heard of the rebuild at once: a tab that did not wait would
+  // have its new page long before this.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  out.backgroundWaited = await background.evaluate((t) => document.querySelector("h1").textContent !== t, unseen);
+  await background.evaluate(() => window.__show());
+  await background.waitForFunction((t) => document.querySelector("h1")?.textContent === t, unseen, { timeout: 10000 });
+  out.backgroundUpdatedInPlace = await background.evaluate(() => window.__marker === 1);
+  out.backgroundPageRequests = backgroundPageRequests;
 } catch (e) {
   out.failure = String(e.stack || e);
   out.pendingRequests = out.pending();
