@@ -135,9 +135,14 @@ fn gather(raw: &Receiver<notify::Result<Event>>, tx: &Sender<Vec<PathBuf>>, cont
         let mut batch = Batch::default();
         batch.add(first, content);
         loop {
+            // Checked before waiting: events that keep coming in time must
+            // not hold a batch open past LONGEST.
+            let left = LONGEST.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                break;
+            }
             let wait = if batch.complete() { SETTLE } else { QUIET };
-            let wait = wait.min(LONGEST.saturating_sub(started.elapsed()));
-            match raw.recv_timeout(wait) {
+            match raw.recv_timeout(wait.min(left)) {
                 Ok(event) => batch.add(event, content),
                 Err(RecvTimeoutError::Timeout) => break,
                 Err(RecvTimeoutError::Disconnected) => {
@@ -181,7 +186,10 @@ impl Batch {
             self.changed = true;
         }
         match event.kind {
-            EventKind::Access(AccessKind::Close(AccessMode::Write)) => {
+            // Closed after writing, moved away or removed: not being written.
+            EventKind::Access(AccessKind::Close(AccessMode::Write))
+            | EventKind::Modify(ModifyKind::Name(RenameMode::From))
+            | EventKind::Remove(_) => {
                 for path in &event.paths {
                     self.open.remove(path);
                 }
@@ -190,11 +198,6 @@ impl Batch {
             EventKind::Access(_) => return,
             EventKind::Create(CreateKind::File) | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Any) => {
                 self.open.extend(event.paths.iter().cloned());
-            }
-            EventKind::Modify(ModifyKind::Name(RenameMode::From)) | EventKind::Remove(_) => {
-                for path in &event.paths {
-                    self.open.remove(path);
-                }
             }
             EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => {
                 if let Some(from) = event.paths.first() {
@@ -243,18 +246,13 @@ mod tests {
 
     const WRITE: EventKind = EventKind::Modify(ModifyKind::Data(notify::event::DataChange::Any));
     const CLOSED: EventKind = EventKind::Access(AccessKind::Close(AccessMode::Write));
+    const OPENED: EventKind = EventKind::Access(AccessKind::Open(AccessMode::Any));
 
     #[test]
     fn a_file_written_in_place_is_complete_once_closed() {
         let content = Path::new("/site/content");
         let mut batch = Batch::default();
-        batch.add(
-            event(
-                EventKind::Access(AccessKind::Open(AccessMode::Any)),
-                &["/site/content/a.md"],
-            ),
-            content,
-        );
+        batch.add(event(OPENED, &["/site/content/a.md"]), content);
         assert!(!batch.complete(), "an open alone changes nothing");
         batch.add(event(WRITE, &["/site/content/a.md"]), content);
         batch.add(event(WRITE, &["/site/content/a.md"]), content);
@@ -321,13 +319,7 @@ mod tests {
         let content = Path::new("/site/content");
         let (tx, rx) = channel();
         let mut reads = Batch::default();
-        reads.add(
-            event(
-                EventKind::Access(AccessKind::Open(AccessMode::Any)),
-                &["/site/content/a.md"],
-            ),
-            content,
-        );
+        reads.add(event(OPENED, &["/site/content/a.md"]), content);
         reads.send(&tx);
         assert!(rx.try_recv().is_err());
         let mut failed = Batch::default();
