@@ -519,6 +519,7 @@ pub(super) mod tests {
         let article = |name: &str| root.join(format!("content/articles/{name}.md"));
         let published =
             |session: &Session, name: &str| session.files().contains_key(&format!("articles/{name}/index.html"));
+        let published_at = |session: &Session, path: &str| session.files().contains_key(path);
         let three = "---\ntitle: Three\ndate: 2025-01-03\n---\nNew.\n";
 
         write(root, "content/articles/three.md", three);
@@ -527,12 +528,21 @@ pub(super) mod tests {
         write(root, "content/articles/.three.md.swp", "editor state");
         session.rebuild(Some(&[root.join("content/articles/.three.md.swp")]));
         assert!(!published(&session, "three"), "a file no walk sees");
+        session.rebuild(Some(&[root.join("content/articles/sedX1y2Z3")]));
+        assert!(!published(&session, "three"), "a temporary file, already gone");
         session.rebuild(Some(&[article("three")]));
         assert!(published(&session, "three"), "a new file reported");
 
         std::fs::remove_file(article("two")).unwrap();
         session.rebuild(Some(&[article("two")]));
         assert!(!published(&session, "two"), "a deleted file reported");
+
+        write(root, "content/pages/about.md", "---\ntitle: About\n---\nUs.\n");
+        session.rebuild(Some(&[root.join("content/pages")]));
+        assert!(published_at(&session, "about/index.html"), "a new folder reported");
+        std::fs::remove_dir_all(root.join("content/pages")).unwrap();
+        session.rebuild(Some(&[root.join("content/pages")]));
+        assert!(!published_at(&session, "about/index.html"), "a deleted folder reported");
 
         write(root, "content/articles/four.md", &three.replace("Three", "Four"));
         session.rebuild(Some(&[root.join("content/articles")]));

@@ -98,9 +98,11 @@ impl Reuse {
 
     /// The files under `content` as the last walk found them, when no
     /// reported change can have added or removed one: every path reported
-    /// under `content` is a file of that walk and still a file, or hidden
-    /// from walks (editor files). A rename, a new or deleted file or folder
-    /// reports a path that fails this, and `content` is walked again.
+    /// under `content` is a file of that walk and still a file, is hidden
+    /// from walks (editor files), or is gone and held none of its files (a
+    /// temporary file that a save by `sed -i` or an IDE made and renamed
+    /// away). A rename, a new or deleted file or folder reports a path that
+    /// fails this, and `content` is walked again.
     pub(super) fn listing(&self, content: &Path) -> Option<Arc<[super::Job]>> {
         let (reported, listing) = (self.reported.as_ref()?, self.listing.as_ref()?);
         let unchanged = reported.iter().all(|changed| {
@@ -112,9 +114,16 @@ impl Reuse {
             let hidden = inside
                 .iter()
                 .any(|part| part.to_str().is_some_and(super::is_ignored_name));
-            hidden
-                || (listing.paths.contains(changed.as_os_str())
-                    && std::fs::symlink_metadata(changed).is_ok_and(|meta| meta.is_file()))
+            if hidden {
+                return true;
+            }
+            match std::fs::symlink_metadata(changed) {
+                Ok(meta) => meta.is_file() && listing.paths.contains(changed.as_os_str()),
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                    !listing.paths.iter().any(|path| Path::new(path).starts_with(changed))
+                }
+                Err(_) => false,
+            }
         });
         unchanged.then(|| Arc::clone(&listing.jobs))
     }
