@@ -49,12 +49,13 @@ fn keep_freed_memory() {
     unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) }
 }
 
-/// The allocator asks for transparent huge pages. A fault on one may make
-/// the kernel compact memory on the spot, and the first edit after the
-/// preview starts met such faults: 65–103 ms to rebuild the 5,000-article
-/// site against 51–73 ms without them (8 starts each), and later edits
-/// alike. A preview wants steady latency more than the few percent huge
-/// pages save a whole build, so it does without them.
+/// The allocator asks for transparent huge pages. The first touch of one
+/// makes the kernel zero all 2 MiB of it at once, however little of it is
+/// used, and the first edit after the preview starts met many such faults:
+/// 65–103 ms to rebuild the 5,000-article site against 51–73 ms without
+/// them (8 starts each), and later edits alike. A preview wants steady
+/// latency more than the few percent huge pages save a whole build, so it
+/// does without them.
 fn no_huge_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: sets a flag of this process; takes no pointers. The
