@@ -87,13 +87,8 @@ impl Reuse {
     /// or a folder above it.
     pub(super) fn unreported(&self, path: &Path) -> bool {
         let Some(reported) = &self.reported else { return false };
-        let kept = self.kept.contains_key(path.as_os_str());
-        let path = path.as_os_str().as_encoded_bytes();
-        kept && !reported.iter().any(|changed| {
-            let changed = changed.as_encoded_bytes();
-            path.starts_with(changed)
-                && (path.len() == changed.len() || std::path::is_separator(char::from(path[changed.len()])))
-        })
+        self.kept.contains_key(path.as_os_str())
+            && !reported.iter().any(|changed| at_or_under(path.as_os_str(), changed))
     }
 
     /// The files under `content` as the last walk found them, when no
@@ -120,7 +115,7 @@ impl Reuse {
             match std::fs::symlink_metadata(changed) {
                 Ok(meta) => meta.is_file() && listing.paths.contains(changed.as_os_str()),
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                    !listing.paths.iter().any(|path| Path::new(path).starts_with(changed))
+                    !listing.paths.iter().any(|path| at_or_under(path, changed.as_os_str()))
                 }
                 Err(_) => false,
             }
@@ -172,6 +167,13 @@ impl Reuse {
         let load = self.load;
         self.kept.retain(|_, kept| kept.seen == load);
     }
+}
+
+/// Whether `path` is `folder` or inside it. Compared as bytes: walking
+/// both paths' components for each of thousands of files costs more.
+fn at_or_under(path: &std::ffi::OsStr, folder: &std::ffi::OsStr) -> bool {
+    let (path, folder) = (path.as_encoded_bytes(), folder.as_encoded_bytes());
+    path.starts_with(folder) && (path.len() == folder.len() || std::path::is_separator(char::from(path[folder.len()])))
 }
 
 impl Kept {
