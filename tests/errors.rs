@@ -260,6 +260,33 @@ fn a_refused_topic_is_reported_once_not_again_where_it_is_named() {
 }
 
 #[test]
+fn an_article_naming_no_roadmap_of_the_site_is_told_the_closest() {
+    fails_with(
+        "content/articles/hello.md",
+        b"---\ntitle: Hello\ndate: 2025-01-02\nroadmap: dmeo\n---\nHi.\n",
+        "hello.md:4:10",
+        "did you mean `demo`?",
+    );
+}
+
+#[test]
+fn a_roadmap_yaml_that_fails_to_load_is_the_only_error_reported() {
+    let site = TestSite::minimal();
+    // The minimal site's article says `roadmap: demo`; a page links into it by path.
+    site.file("content/roadmaps/demo/roadmap.yaml", "title: [\n")
+        .file("content/roadmaps/demo/faq.md", "---\ntitle: FAQ\n---\nAsk.\n")
+        .file(
+            "content/pages/help.md",
+            "---\ntitle: Help\n---\nSee [the FAQ](@/roadmaps/demo/faq.md).\n",
+        );
+    let run = site.build();
+    run.assert_status(1).assert_mentions("roadmap.yaml:1:");
+    assert!(!run.stderr.contains("unknown roadmap"), "{}", run.stderr);
+    assert!(!run.stderr.contains("points to no file"), "{}", run.stderr);
+    assert!(run.stderr.contains("1 error(s)"), "{}", run.stderr);
+}
+
+#[test]
 fn two_sources_on_one_url_are_both_reported_at_their_place() {
     let site = TestSite::minimal();
     site.file("static/tags/news/index.html", "<!doctype html><title>mine</title>")

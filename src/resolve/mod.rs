@@ -64,6 +64,7 @@ pub fn resolve(
         allow_html: true,
         pending_requires: Vec::new(),
         refused_topics: Default::default(),
+        roadmap_dirs: &sources.roadmaps,
     };
     let config = builder.config(sources.config.as_ref()?, opts);
     builder.allow_html = config.allow_html;
@@ -178,6 +179,7 @@ struct Builder<'s> {
     pending_requires: Vec<PendingRequires>,
     /// `roadmap/id` of topics refused for their id, already reported.
     refused_topics: rustc_hash::FxHashSet<String>,
+    roadmap_dirs: &'s [RoadmapDir],
 }
 
 impl<'s> Builder<'s> {
@@ -722,6 +724,7 @@ impl<'s> Builder<'s> {
             allow_html: self.allow_html,
             pending_requires: Vec::new(),
             refused_topics: Default::default(),
+            roadmap_dirs: self.roadmap_dirs,
         }
     }
 
@@ -769,7 +772,12 @@ impl<'s> Builder<'s> {
             }
             (_, Some(name)) => {
                 let found = roadmaps.iter().position(|r| r.id.as_str() == name);
-                if found.is_none() {
+                // A roadmap whose roadmap.yaml failed to load is reported there.
+                let unloaded = self
+                    .roadmap_dirs
+                    .iter()
+                    .any(|dir| dir.name == *name && dir.roadmap.is_none());
+                if found.is_none() && !unloaded {
                     let known: Vec<&str> = roadmaps.iter().map(|r| r.id.as_str()).collect();
                     let hint = crate::diag::closest(name, known.iter().copied())
                         .map(|best| format!("did you mean `{best}`?"))

@@ -372,6 +372,15 @@ impl<'a> Index<'a> {
                 scope.roadmap_incomplete(roadmap).then_some(None)
             }
             "roadmap" => scope.roadmap_incomplete(Some(name)).then_some(None),
+            // A path into a roadmap's folder (`@/roadmaps/<roadmap>/…`).
+            "" if name
+                .trim_start_matches('/')
+                .strip_prefix("roadmaps/")
+                .and_then(|rest| rest.split_once('/'))
+                .is_some_and(|(roadmap, _)| scope.roadmap_incomplete(Some(roadmap))) =>
+            {
+                Some(None)
+            }
             _ if scope.excluded_drafts.contains(slug) => Some(Some(format!(
                 "`{slug}` is a draft, and drafts are built only with --drafts"
             ))),
