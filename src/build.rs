@@ -51,6 +51,10 @@ pub(crate) fn stage(name: &str, started: Instant) {
 pub struct Kept {
     sources: source::Reuse,
     markdown: crate::markdown::Cache,
+    /// The last load, when it had not a single diagnostic: a rebuild whose
+    /// only change is to the text of articles or pages patches its model
+    /// ([`resolve::patch`]). Made with the same options as every load.
+    last: Option<(Sources, Site)>,
 }
 
 impl Kept {
@@ -59,6 +63,22 @@ impl Kept {
     pub fn report(&mut self, changed: Option<&[PathBuf]>) {
         self.sources.report(changed);
     }
+
+    /// Keeps a load that the next can patch, when it had no diagnostic.
+    /// Otherwise gives it back, to be dropped.
+    pub fn keep(&mut self, loaded: Loaded) -> Option<Loaded> {
+        match loaded {
+            Loaded {
+                sources,
+                site: Some(site),
+                diagnostics,
+            } if diagnostics.is_empty() => {
+                self.last = Some((sources, site));
+                None
+            }
+            loaded => Some(loaded),
+        }
+    }
 }
 
 /// Reads and resolves the site at `root`; with `kept`, files unchanged since
@@ -66,12 +86,36 @@ impl Kept {
 pub fn load(root: &Path, opts: &Options, kept: Option<&mut Kept>) -> Loaded {
     let mut diagnostics = Diagnostics::default();
     let started = Instant::now();
-    let (reuse, markdown) = match kept {
-        Some(kept) => (Some(&mut kept.sources), Some(&mut kept.markdown)),
-        None => (None, None),
+    let Some(kept) = kept else {
+        let sources = source::load(root, &mut diagnostics, None);
+        stage("load", started);
+        return resolve_loaded(sources, opts, None, diagnostics);
     };
-    let sources = source::load(root, &mut diagnostics, reuse);
+    let sources = source::load(root, &mut diagnostics, Some(&mut kept.sources));
     stage("load", started);
+    if let Some((before, mut site)) = kept.last.take() {
+        let started = Instant::now();
+        if !diagnostics.has_errors() && resolve::patch(&mut site, &before, &sources, &mut kept.markdown) {
+            stage("patch", started);
+            diagnostics.extend(render::stray_overrides(&sources.templates));
+            return Loaded {
+                sources,
+                site: Some(site),
+                diagnostics,
+            };
+        }
+        // Tens of thousands of allocations: freed while this load resolves.
+        drop_later((before, site));
+    }
+    resolve_loaded(sources, opts, Some(&mut kept.markdown), diagnostics)
+}
+
+fn resolve_loaded(
+    sources: Sources,
+    opts: &Options,
+    markdown: Option<&mut crate::markdown::Cache>,
+    mut diagnostics: Diagnostics,
+) -> Loaded {
     let started = Instant::now();
     let site = resolve::resolve(&sources, opts, markdown, &mut diagnostics);
     diagnostics.extend(render::stray_overrides(&sources.templates));
@@ -81,6 +125,17 @@ pub fn load(root: &Path, opts: &Options, kept: Option<&mut Kept>) -> Loaded {
         site,
         diagnostics,
     }
+}
+
+/// Frees what a run no longer needs (a site model: tens of thousands of
+/// allocations on a large site) on another thread, so that the run goes
+/// on without waiting for it.
+pub(crate) fn drop_later<T: Send + 'static>(garbage: T) {
+    let spawned = std::thread::Builder::new()
+        .name("waymark-drop".into())
+        .spawn(move || drop(garbage));
+    // No thread to be had: freeing it here only costs time.
+    drop(spawned);
 }
 
 /// Renders a resolved site into `sink` (when the site has no errors).

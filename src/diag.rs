@@ -80,6 +80,10 @@ impl SourceMap {
         &self.files[id.0 as usize]
     }
 
+    pub(crate) fn len(&self) -> usize {
+        self.files.len()
+    }
+
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }

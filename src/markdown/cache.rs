@@ -92,6 +92,43 @@ impl Cache {
         self.entries = results.iter().map(|(k, p)| (*k, p.clone())).collect();
         results.into_iter().map(|(_, parsed)| parsed).collect()
     }
+
+    /// Parses `now`, a new version of `before` (a text of the last build,
+    /// a slice of its file), and keeps it in `before`'s stead. Returns the
+    /// parse `before` had and the new one, or `None` when the cache does
+    /// not hold `before`.
+    pub fn reparse(&mut self, before: &Text, now: &Text) -> Option<(Arc<Parsed>, Arc<Parsed>)> {
+        let before_file = before.file?;
+        let place = Cache::place(before.text, before_file)?;
+        let known = self.in_files.get(&place)?;
+        if !Arc::ptr_eq(&known.file, before_file) || known.opts != before.opts {
+            return None;
+        }
+        let old_key = known.key;
+        let old = Arc::clone(self.entries.get(&old_key)?);
+        let key = Cache::key(now.text, &now.opts);
+        let parsed = match self.entries.get(&key) {
+            Some(hit) => Arc::clone(hit),
+            None => Arc::new(parse(now.text, &now.opts)),
+        };
+        self.in_files.remove(&place);
+        // Another text may have the same words; its parse stays.
+        if !self.in_files.values().any(|other| other.key == old_key) {
+            self.entries.remove(&old_key);
+        }
+        self.entries.insert(key, Arc::clone(&parsed));
+        if let Some(file) = now.file {
+            if let Some(place) = Cache::place(now.text, file) {
+                let known = InFile {
+                    file: Arc::clone(file),
+                    opts: now.opts.clone(),
+                    key,
+                };
+                self.in_files.insert(place, known);
+            }
+        }
+        Some((old, parsed))
+    }
 }
 
 #[cfg(test)]

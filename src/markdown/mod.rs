@@ -124,6 +124,17 @@ const PLAIN_LANGUAGES: &[&str] = &["text", "txt", "plain", "plaintext", "none", 
 
 impl Parsed {
     /// Attaches the resolved targets, one per entry of [`Parsed::links`], in order.
+    /// Whether `other` has the same links, in the same order, written the
+    /// same way; only where they sit in the text may differ.
+    pub fn links_like(&self, other: &Parsed) -> bool {
+        self.links.len() == other.links.len()
+            && self
+                .links
+                .iter()
+                .zip(&other.links)
+                .all(|(a, b)| a.dest == b.dest && a.is_reference == b.is_reference && a.shows_title == b.shows_title)
+    }
+
     pub fn resolve(&self, links: Vec<LinkTarget>) -> Markdown {
         debug_assert_eq!(links.len(), self.links.len());
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
@@ -152,6 +163,12 @@ impl Parsed {
 }
 
 impl Markdown {
+    /// `parsed`, a new version of this text whose links are
+    /// [`Parsed::links_like`] this one's: resolved to the same targets.
+    pub fn relinked(&self, parsed: &Parsed) -> Markdown {
+        parsed.resolve(self.links.clone())
+    }
+
     /// `make()`, a text made from this text's headings and excerpt and
     /// from `from` alone, made once per parse while `from` stays the same:
     /// the search index takes every document's on every preview rebuild.

@@ -5,6 +5,7 @@
 
 mod collect;
 mod locate;
+mod patch;
 mod refs;
 mod requires;
 
@@ -22,6 +23,7 @@ use crate::source::raw::{RawConfig, RawFrontMatter, RawPhase, RawTopic, Scalar};
 use crate::source::yaml::Step;
 use crate::source::{Loaded, RoadmapDir, Sources};
 pub use locate::Origin;
+pub use patch::patch;
 
 /// Choices that change what a build publishes.
 #[derive(Debug, Clone, Default)]

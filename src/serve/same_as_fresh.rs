@@ -57,8 +57,9 @@ fn write_site(root: &Path, s: &[u8; PARTS]) {
         root,
         "content/roadmaps/r/faq.md",
         &format!(
-            "---\ntitle: {}\n---\n## Costs\n\nNone.\n",
-            pick(&["FAQ", "Questions"], s[21])
+            "---\ntitle: {}\n---\n## Costs\n\n{}\n",
+            pick(&["FAQ", "Questions"], s[21]),
+            pick(&["None.", "None at all."], s[21] / 2)
         ),
     );
     write(root, "content/roadmaps/s/roadmap.yaml", "title: S\n");
@@ -84,6 +85,8 @@ fn write_site(root: &Path, s: &[u8; PARTS]) {
             "2025-01-03T10:00:00+02:00",
             "2025-01-03T08:00:00Z",
         ];
+        // Other words around the same links and headings: the model is patched.
+        let words = pick(&["Words.\n\n", "Other words.\n\n"], s[9 + i] / 5);
         let body = match s[9 + i] % 5 {
             0 => "Plain words.\n".to_owned(),
             1 => "See [](@topic:a) and [more](@topic:r/b).\n\n## Setup\n\nText.\n".to_owned(),
@@ -96,7 +99,7 @@ fn write_site(root: &Path, s: &[u8; PARTS]) {
             root,
             &format!("content/articles/{slug}.md"),
             &format!(
-                "---\ntitle: {}\ndate: {}\ntags: [{}]\n{}{}---\n{body}",
+                "---\ntitle: {}\ndate: {}\ntags: [{}]\n{}{}---\n{words}{body}",
                 pick(&[slug, "Other"], s[7 + i]),
                 pick(&dates, s[17 + i]),
                 tags.join(", "),
@@ -119,8 +122,9 @@ fn write_site(root: &Path, s: &[u8; PARTS]) {
         root,
         "content/pages/about.md",
         &format!(
-            "---\ntitle: {}\n---\nAbout [](@article:two).\n",
-            pick(&["About", "About us"], s[20])
+            "---\ntitle: {}\n---\n{} [](@article:two).\n",
+            pick(&["About", "About us"], s[20]),
+            pick(&["About", "All about"], s[20] / 2)
         ),
     );
 }

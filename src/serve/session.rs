@@ -254,10 +254,17 @@ impl Session {
         build::stage("compare", t0);
         let old_fingerprints = std::mem::replace(&mut self.fingerprints, rendered.fingerprints);
         let old_keys = std::mem::replace(&mut self.keys, rendered.keys);
-        let warnings = std::mem::take(&mut loaded.diagnostics);
-        let warning_sources = std::mem::take(&mut loaded.sources.map);
         self.theme = Some((std::mem::take(&mut loaded.sources.templates), theme));
-        drop_later((loaded, rendered.unchanged, old_files, old_fingerprints, old_keys));
+        let (warnings, warning_sources, unkept) = match self.kept.keep(loaded) {
+            None => (Diagnostics::default(), SourceMap::default(), None),
+            Some(mut loaded) => (
+                std::mem::take(&mut loaded.diagnostics),
+                std::mem::take(&mut loaded.sources.map),
+                Some(loaded),
+            ),
+        };
+        // Freed while the browser hears of the new build.
+        build::drop_later((unkept, rendered.unchanged, old_files, old_fingerprints, old_keys));
         Outcome {
             elapsed: started.elapsed(),
             result: Ok(Changes {
@@ -270,17 +277,6 @@ impl Session {
             warning_sources,
         }
     }
-}
-
-/// Frees a rebuild's leftovers (the site model, the last build's file
-/// list: tens of thousands of allocations on a large site) on another
-/// thread, so the browser hears of the new build without waiting for it.
-fn drop_later<T: Send + 'static>(garbage: T) {
-    let spawned = std::thread::Builder::new()
-        .name("waymark-drop".into())
-        .spawn(move || drop(garbage));
-    // No thread to be had: freeing it here only costs time.
-    drop(spawned);
 }
 
 fn hash_bytes(bytes: &[u8]) -> u64 {

@@ -48,7 +48,7 @@ pub struct RoadmapDir {
 }
 
 /// A file copied to the output as it is.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CopiedFile {
     pub source: PathBuf,
     /// Path relative to the output folder, with `/` separators.
