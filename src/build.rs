@@ -55,6 +55,8 @@ pub struct Kept {
     /// only change is to the text of articles or pages patches its model
     /// ([`resolve::patch`]). Made with the same options as every load.
     last: Option<(Sources, Site)>,
+    /// The last load once a new one is made, to be freed after the rebuild.
+    replaced: Option<(Sources, Site)>,
 }
 
 impl Kept {
@@ -62,6 +64,13 @@ impl Kept {
     /// when it may have missed some (every file is then looked at).
     pub fn report(&mut self, changed: Option<&[PathBuf]>) {
         self.sources.report(changed);
+    }
+
+    /// The load this one replaced, for the caller to free when it is
+    /// done: freeing tens of thousands of allocations on another thread
+    /// during the rebuild would slow it.
+    pub fn take_replaced(&mut self) -> Option<impl Send + use<>> {
+        self.replaced.take()
     }
 
     /// Keeps a load that the next can patch, when it had no diagnostic.
@@ -89,7 +98,7 @@ pub fn load(root: &Path, opts: &Options, kept: Option<&mut Kept>) -> Loaded {
     let Some(kept) = kept else {
         let sources = source::load(root, &mut diagnostics, None);
         stage("load", started);
-        return resolve_loaded(sources, opts, None, diagnostics);
+        return resolve_loaded(sources, opts, None, None, diagnostics);
     };
     let sources = source::load(root, &mut diagnostics, Some(&mut kept.sources));
     stage("load", started);
@@ -104,20 +113,29 @@ pub fn load(root: &Path, opts: &Options, kept: Option<&mut Kept>) -> Loaded {
                 diagnostics,
             };
         }
-        // Tens of thousands of allocations: freed while this load resolves.
-        drop_later((before, site));
+        let last = resolve::Last {
+            sources: &before,
+            site: &mut site,
+        };
+        let loaded = resolve_loaded(sources, opts, Some(&mut kept.markdown), Some(last), diagnostics);
+        // One left from a rebuild that failed.
+        if let Some(older) = kept.replaced.replace((before, site)) {
+            drop_later(older);
+        }
+        return loaded;
     }
-    resolve_loaded(sources, opts, Some(&mut kept.markdown), diagnostics)
+    resolve_loaded(sources, opts, Some(&mut kept.markdown), None, diagnostics)
 }
 
 fn resolve_loaded(
     sources: Sources,
     opts: &Options,
     markdown: Option<&mut crate::markdown::Cache>,
+    last: Option<resolve::Last>,
     mut diagnostics: Diagnostics,
 ) -> Loaded {
     let started = Instant::now();
-    let site = resolve::resolve(&sources, opts, markdown, &mut diagnostics);
+    let site = resolve::resolve(&sources, opts, markdown, last, &mut diagnostics);
     diagnostics.extend(render::stray_overrides(&sources.templates));
     stage("resolve", started);
     Loaded {

@@ -14,6 +14,13 @@ use codespan_reporting::term::{self, termcolor};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(u32);
 
+impl FileId {
+    /// Its place in the [`SourceMap`], for tables indexed by file.
+    pub(crate) fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// One source file as it was read: its path (relative to the site root, for
 /// messages) and its text, with line starts for turning offsets into lines.
 #[derive(Debug)]

@@ -4,6 +4,7 @@
 //! resource catalog. Problems are collected; nothing stops at the first.
 
 mod collect;
+mod last;
 mod locate;
 mod patch;
 mod refs;
@@ -22,6 +23,7 @@ use crate::model::{
 use crate::source::raw::{RawConfig, RawFrontMatter, RawPhase, RawTopic, Scalar};
 use crate::source::yaml::Step;
 use crate::source::{Loaded, RoadmapDir, Sources};
+pub use last::Last;
 pub use locate::Origin;
 pub use patch::patch;
 
@@ -57,6 +59,7 @@ pub fn resolve(
     sources: &Sources,
     opts: &Options,
     cache: Option<&mut markdown::Cache>,
+    mut last: Option<Last>,
     diags: &mut Diagnostics,
 ) -> Option<Site> {
     let mut builder = Builder {
@@ -72,8 +75,12 @@ pub fn resolve(
     builder.allow_html = config.allow_html;
 
     let roadmaps = builder.roadmaps(&sources.roadmaps);
-    let articles = builder.docs(&sources.articles, DocKind::Article, opts, &roadmaps);
-    let pages = builder.docs(&sources.pages, DocKind::Page, opts, &roadmaps);
+    let [articles, pages] =
+        [(&sources.articles, DocKind::Article), (&sources.pages, DocKind::Page)].map(|(docs, kind)| {
+            builder
+                .kept_docs(kind, last.as_mut(), docs, &roadmaps)
+                .unwrap_or_else(|| builder.docs(docs, kind, opts, &roadmaps))
+        });
 
     // Every Markdown text of the site, parsed once, in parallel.
     let texts: Vec<markdown::Text> = builder

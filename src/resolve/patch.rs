@@ -161,7 +161,7 @@ fn changed_bodies(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::path::Path;
 
     use super::*;
@@ -171,13 +171,13 @@ mod tests {
 
     const ARTICLE: &str = "---\ntitle: One\ndate: 2025-01-01\n---\nSee [](@topic:a).\n\n## Setup\n\nSome words.\n";
 
-    fn write(root: &Path, path: &str, text: &str) {
+    pub(super) fn write(root: &Path, path: &str, text: &str) {
         let path = root.join(path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
 
-    fn site(root: &Path) {
+    pub(super) fn site(root: &Path) {
         write(root, "site.yaml", "title: T\nbase_url: https://example.org/\n");
         write(root, "content/roadmaps/r/roadmap.yaml", "title: R\n");
         write(
@@ -200,10 +200,10 @@ mod tests {
     }
 
     /// The model a fresh load and resolve of `root` makes, as text.
-    fn fresh(root: &Path) -> String {
+    pub(super) fn fresh(root: &Path) -> String {
         let mut diags = Diagnostics::default();
         let sources = source::load(root, &mut diags, None);
-        let site = resolve(&sources, &Options::default(), None, &mut diags).unwrap();
+        let site = resolve(&sources, &Options::default(), None, None, &mut diags).unwrap();
         assert!(diags.is_empty());
         format!("{site:?}")
     }
@@ -216,7 +216,7 @@ mod tests {
         site(root);
         let (mut reuse, mut cache, mut diags) = (Reuse::default(), markdown::Cache::default(), Diagnostics::default());
         let before = source::load(root, &mut diags, Some(&mut reuse));
-        let mut site = resolve(&before, &Options::default(), Some(&mut cache), &mut diags).unwrap();
+        let mut site = resolve(&before, &Options::default(), Some(&mut cache), None, &mut diags).unwrap();
         assert!(diags.is_empty(), "{diags:?}");
         edit(root);
         reuse.report(None);
@@ -290,6 +290,72 @@ mod tests {
         ];
         for (what, path, text) in edits {
             assert!(patched(|root| write(root, path, &text)).is_none(), "{what} changed");
+        }
+    }
+}
+
+#[cfg(test)]
+mod kept_docs_tests {
+    use super::tests::{fresh, site, write};
+    use crate::diag::Diagnostics;
+    use crate::markdown;
+    use crate::resolve::{Last, Options, resolve};
+    use crate::source::{self, Reuse};
+
+    /// Resolves the site, applies `edit`, and resolves again with the last
+    /// model at hand: whether its articles were taken, and the new model.
+    fn resolved_again(edit: impl FnOnce(&std::path::Path)) -> (bool, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        site(root);
+        let (mut reuse, mut cache, mut diags) = (Reuse::default(), markdown::Cache::default(), Diagnostics::default());
+        let before = source::load(root, &mut diags, Some(&mut reuse));
+        let mut last = resolve(&before, &Options::default(), Some(&mut cache), None, &mut diags).unwrap();
+        assert!(diags.is_empty(), "{diags:?}");
+        edit(root);
+        reuse.report(None);
+        let now = source::load(root, &mut diags, Some(&mut reuse));
+        let last_ref = Last {
+            sources: &before,
+            site: &mut last,
+        };
+        let site = resolve(&now, &Options::default(), Some(&mut cache), Some(last_ref), &mut diags).unwrap();
+        assert!(diags.is_empty(), "{diags:?}");
+        let site = format!("{site:?}");
+        assert_eq!(site, fresh(root), "not what a resolve without the last model makes");
+        (last.articles.is_empty(), site)
+    }
+
+    #[test]
+    fn an_edit_to_roadmap_data_takes_the_articles_of_the_last_model() {
+        let (taken, site) = resolved_again(|root| {
+            write(
+                root,
+                "content/roadmaps/r/phases/01-p.yaml",
+                "title: P\nsummary: Now with a summary.\ntopics:\n  - id: a\n    title: Alpha\n",
+            );
+        });
+        assert!(taken, "the articles were built again");
+        assert!(site.contains("Alpha"));
+    }
+
+    #[test]
+    fn a_changed_article_or_roadmap_builds_the_articles_again() {
+        let edits: [(&str, &str, &str); 2] = [
+            (
+                "an article",
+                "content/articles/one.md",
+                "---\ntitle: Uno\ndate: 2025-01-01\n---\nSee [](@topic:a).\n\n## Setup\n",
+            ),
+            (
+                "a new roadmap",
+                "content/roadmaps/q/roadmap.yaml",
+                "title: Q\norder: -1\n",
+            ),
+        ];
+        for (what, path, text) in edits {
+            let (taken, _) = resolved_again(|root| write(root, path, text));
+            assert!(!taken, "{what} changed, yet the last articles were taken");
         }
     }
 }

@@ -255,6 +255,7 @@ impl Session {
         let old_fingerprints = std::mem::replace(&mut self.fingerprints, rendered.fingerprints);
         let old_keys = std::mem::replace(&mut self.keys, rendered.keys);
         self.theme = Some((std::mem::take(&mut loaded.sources.templates), theme));
+        let replaced = self.kept.take_replaced();
         let (warnings, warning_sources, unkept) = match self.kept.keep(loaded) {
             None => (Diagnostics::default(), SourceMap::default(), None),
             Some(mut loaded) => (
@@ -264,7 +265,14 @@ impl Session {
             ),
         };
         // Freed while the browser hears of the new build.
-        build::drop_later((unkept, rendered.unchanged, old_files, old_fingerprints, old_keys));
+        build::drop_later((
+            unkept,
+            replaced,
+            rendered.unchanged,
+            old_files,
+            old_fingerprints,
+            old_keys,
+        ));
         Outcome {
             elapsed: started.elapsed(),
             result: Ok(Changes {
