@@ -123,7 +123,6 @@ const EXCERPT_CHARS: usize = 300;
 const PLAIN_LANGUAGES: &[&str] = &["text", "txt", "plain", "plaintext", "none", "output", "console-output"];
 
 impl Parsed {
-    /// Attaches the resolved targets, one per entry of [`Parsed::links`], in order.
     /// Whether `other` has the same links, in the same order, written the
     /// same way; only where they sit in the text may differ.
     pub fn links_like(&self, other: &Parsed) -> bool {
@@ -135,6 +134,7 @@ impl Parsed {
                 .all(|(a, b)| a.dest == b.dest && a.is_reference == b.is_reference && a.shows_title == b.shows_title)
     }
 
+    /// Attaches the resolved targets, one per entry of [`Parsed::links`], in order.
     pub fn resolve(&self, links: Vec<LinkTarget>) -> Markdown {
         debug_assert_eq!(links.len(), self.links.len());
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();

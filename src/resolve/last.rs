@@ -4,10 +4,10 @@
 //! checked one by one) was a third of resolving a large site after an
 //! edit to roadmap data.
 
+use super::patch::{Docs, same_file};
 use super::{Builder, DocKind, MdInput, Origin};
 use crate::model::{Doc, MdId, NodeId, Roadmap, Site};
-use crate::source::raw::RawFrontMatter;
-use crate::source::{Loaded, Sources};
+use crate::source::Sources;
 
 /// The last resolve of the same site with the same options, which had no
 /// diagnostic at all. Its documents are taken out of `site`.
@@ -15,8 +15,6 @@ pub struct Last<'a> {
     pub sources: &'a Sources,
     pub site: &'a mut Site,
 }
-
-type Docs = [(String, Loaded<RawFrontMatter>)];
 
 impl<'s> Builder<'s> {
     /// The last model's articles (`kind` [`DocKind::Article`]) or pages,
@@ -38,11 +36,7 @@ impl<'s> Builder<'s> {
         };
         let unchanged = before.len() == now.len()
             && before.iter().zip(now).all(|((slug_before, a), (slug_now, b))| {
-                slug_before == slug_now && a.file == b.file && {
-                    let (a, b) = (last.sources.map.shared(a.file), self.map.shared(b.file));
-                    // A file read again (its time changed) may be the same.
-                    std::sync::Arc::ptr_eq(a, b) || a.text == b.text
-                }
+                slug_before == slug_now && same_file(&last.sources.map, a.file, self.map, b.file)
             });
         let same_roadmaps = last.site.roadmaps.len() == roadmaps.len()
             && last.site.roadmaps.iter().zip(roadmaps).all(|(a, b)| a.id == b.id);

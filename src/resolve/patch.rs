@@ -6,7 +6,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use crate::diag::FileId;
+use crate::diag::{FileId, SourceMap};
 use crate::markdown::{self, Markdown, ParseOptions, Text};
 use crate::model::{MdId, Site};
 use crate::source::raw::RawFrontMatter;
@@ -38,8 +38,8 @@ pub fn patch(last: &mut Site, before: &Sources, now: &Sources, cache: &mut markd
         let Some(doc) = docs.find(|doc| doc.source == file) else {
             continue;
         };
-        let texts_of_file = (body(before, file, body_before, &opts), body(now, file, body_now, &opts));
-        let Some((old, new)) = cache.reparse(&texts_of_file.0, &texts_of_file.1) else {
+        let (text_before, text_now) = (body(before, file, body_before, &opts), body(now, file, body_now, &opts));
+        let Some((old, new)) = cache.reparse(&text_before, &text_now) else {
             return false;
         };
         // New problems are for a full resolve to report; headings are
@@ -73,15 +73,20 @@ fn body<'a>(sources: &'a Sources, file: FileId, range: Range<usize>, opts: &Pars
     }
 }
 
+/// Whether file `a` of `before` and file `b` of `now` are the same file
+/// with the same text: the same shared one when the preview kept it, or
+/// one read again (its time changed) that may still be the same.
+pub(super) fn same_file(before: &SourceMap, a: FileId, now: &SourceMap, b: FileId) -> bool {
+    a == b && {
+        let (a, b) = (before.shared(a), now.shared(b));
+        Arc::ptr_eq(a, b) || a.text == b.text
+    }
+}
+
 /// The articles and pages whose body alone changed; `None` when anything
 /// else changed.
 fn changed_texts(before: &Sources, now: &Sources) -> Option<Vec<ChangedText>> {
-    let same_file = |a: FileId, b: FileId| {
-        a == b && {
-            let (a, b) = (before.map.shared(a), now.map.shared(b));
-            Arc::ptr_eq(a, b) || a.text == b.text
-        }
-    };
+    let same_file = |a: FileId, b: FileId| same_file(&before.map, a, &now.map, b);
     let same_loaded = |a: Option<FileId>, b: Option<FileId>| match (a, b) {
         (None, None) => true,
         (Some(a), Some(b)) => same_file(a, b),
@@ -120,7 +125,8 @@ fn changed_texts(before: &Sources, now: &Sources) -> Option<Vec<ChangedText>> {
     Some(changed)
 }
 
-type Docs = [(String, Loaded<RawFrontMatter>)];
+/// Articles or pages as loaded, by slug.
+pub(super) type Docs = [(String, Loaded<RawFrontMatter>)];
 
 /// Adds the documents of `now` whose body alone differs from `before`;
 /// `None` when a front matter differs, or the documents are not the same.
@@ -208,26 +214,58 @@ pub(super) mod tests {
         format!("{site:?}")
     }
 
-    /// Resolves the site, applies `edit`, and patches the model: the
-    /// patched model as text, or `None` when a full resolve was asked for.
-    fn patched(edit: impl FnOnce(&Path)) -> Option<String> {
+    /// The site of [`site`] resolved as the preview does, then edited and
+    /// loaded again: what patching or resolving again starts from.
+    pub(super) struct Edited {
+        pub dir: tempfile::TempDir,
+        pub before: Sources,
+        pub last: Site,
+        pub now: Sources,
+        pub cache: markdown::Cache,
+    }
+
+    pub(super) fn edited(edit: impl FnOnce(&Path)) -> Edited {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         site(root);
         let (mut reuse, mut cache, mut diags) = (Reuse::default(), markdown::Cache::default(), Diagnostics::default());
         let before = source::load(root, &mut diags, Some(&mut reuse));
-        let mut site = resolve(&before, &Options::default(), Some(&mut cache), None, &mut diags).unwrap();
+        let last = resolve(&before, &Options::default(), Some(&mut cache), None, &mut diags).unwrap();
         assert!(diags.is_empty(), "{diags:?}");
         edit(root);
         reuse.report(None);
         let now = source::load(root, &mut diags, Some(&mut reuse));
-        let unpatched = format!("{site:?}");
-        if !patch(&mut site, &before, &now, &mut cache) {
-            assert_eq!(format!("{site:?}"), unpatched, "a refused patch changed the model");
+        assert!(diags.is_empty(), "{diags:?}");
+        Edited {
+            dir,
+            before,
+            last,
+            now,
+            cache,
+        }
+    }
+
+    /// Resolves the site, applies `edit`, and patches the model: the
+    /// patched model as text, or `None` when a full resolve was asked for.
+    fn patched(edit: impl FnOnce(&Path)) -> Option<String> {
+        let Edited {
+            dir,
+            before,
+            mut last,
+            now,
+            mut cache,
+        } = edited(edit);
+        let unpatched = format!("{last:?}");
+        if !patch(&mut last, &before, &now, &mut cache) {
+            assert_eq!(format!("{last:?}"), unpatched, "a refused patch changed the model");
             return None;
         }
-        let site = format!("{site:?}");
-        assert_eq!(site, fresh(root), "the patched model is not what a full resolve makes");
+        let site = format!("{last:?}");
+        assert_eq!(
+            site,
+            fresh(dir.path()),
+            "the patched model is not what a full resolve makes"
+        );
         Some(site)
     }
 
@@ -296,33 +334,33 @@ pub(super) mod tests {
 
 #[cfg(test)]
 mod kept_docs_tests {
-    use super::tests::{fresh, site, write};
+    use super::tests::{Edited, edited, fresh, write};
     use crate::diag::Diagnostics;
-    use crate::markdown;
     use crate::resolve::{Last, Options, resolve};
-    use crate::source::{self, Reuse};
 
     /// Resolves the site, applies `edit`, and resolves again with the last
     /// model at hand: whether its articles were taken, and the new model.
     fn resolved_again(edit: impl FnOnce(&std::path::Path)) -> (bool, String) {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        site(root);
-        let (mut reuse, mut cache, mut diags) = (Reuse::default(), markdown::Cache::default(), Diagnostics::default());
-        let before = source::load(root, &mut diags, Some(&mut reuse));
-        let mut last = resolve(&before, &Options::default(), Some(&mut cache), None, &mut diags).unwrap();
-        assert!(diags.is_empty(), "{diags:?}");
-        edit(root);
-        reuse.report(None);
-        let now = source::load(root, &mut diags, Some(&mut reuse));
+        let Edited {
+            dir,
+            before,
+            mut last,
+            now,
+            mut cache,
+        } = edited(edit);
         let last_ref = Last {
             sources: &before,
             site: &mut last,
         };
+        let mut diags = Diagnostics::default();
         let site = resolve(&now, &Options::default(), Some(&mut cache), Some(last_ref), &mut diags).unwrap();
         assert!(diags.is_empty(), "{diags:?}");
         let site = format!("{site:?}");
-        assert_eq!(site, fresh(root), "not what a resolve without the last model makes");
+        assert_eq!(
+            site,
+            fresh(dir.path()),
+            "not what a resolve without the last model makes"
+        );
         (last.articles.is_empty(), site)
     }
 
