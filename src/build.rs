@@ -50,7 +50,7 @@ pub(crate) fn stage(name: &str, started: Instant) {
 #[derive(Default)]
 pub struct Kept {
     sources: source::Reuse,
-    markdown: crate::markdown::Cache,
+    memory: resolve::Memory,
     /// The last load, when it had not a single diagnostic: a rebuild whose
     /// only change is to the text of articles or pages patches its model
     /// ([`resolve::patch`]). Made with the same options as every load.
@@ -104,7 +104,7 @@ pub fn load(root: &Path, opts: &Options, kept: Option<&mut Kept>) -> Loaded {
     stage("load", started);
     if let Some((before, mut site)) = kept.last.take() {
         let started = Instant::now();
-        if !diagnostics.has_errors() && resolve::patch(&mut site, &before, &sources, &mut kept.markdown) {
+        if !diagnostics.has_errors() && resolve::patch(&mut site, &before, &sources, &mut kept.memory) {
             stage("patch", started);
             diagnostics.extend(render::stray_overrides(&sources.templates));
             return Loaded {
@@ -117,25 +117,25 @@ pub fn load(root: &Path, opts: &Options, kept: Option<&mut Kept>) -> Loaded {
             sources: &before,
             site: &mut site,
         };
-        let loaded = resolve_loaded(sources, opts, Some(&mut kept.markdown), Some(last), diagnostics);
+        let loaded = resolve_loaded(sources, opts, Some(&mut kept.memory), Some(last), diagnostics);
         // One left from a rebuild that failed.
         if let Some(older) = kept.replaced.replace((before, site)) {
             drop_later(older);
         }
         return loaded;
     }
-    resolve_loaded(sources, opts, Some(&mut kept.markdown), None, diagnostics)
+    resolve_loaded(sources, opts, Some(&mut kept.memory), None, diagnostics)
 }
 
 fn resolve_loaded(
     sources: Sources,
     opts: &Options,
-    markdown: Option<&mut crate::markdown::Cache>,
+    memory: Option<&mut resolve::Memory>,
     last: Option<resolve::Last>,
     mut diagnostics: Diagnostics,
 ) -> Loaded {
     let started = Instant::now();
-    let site = resolve::resolve(&sources, opts, markdown, last, &mut diagnostics);
+    let site = resolve::resolve(&sources, opts, memory, last, &mut diagnostics);
     diagnostics.extend(render::stray_overrides(&sources.templates));
     stage("resolve", started);
     Loaded {

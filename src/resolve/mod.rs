@@ -8,6 +8,7 @@ mod last;
 mod locate;
 mod patch;
 mod refs;
+mod relink;
 mod requires;
 
 use std::collections::HashMap;
@@ -52,13 +53,21 @@ const RESERVED_SLUGS: &[&str] = &[
     "assets",
 ];
 
+/// What the preview keeps from one resolve to the next: every text's
+/// parse, and where the texts' links went.
+#[derive(Default)]
+pub struct Memory {
+    parses: markdown::Cache,
+    links: Option<relink::Links>,
+}
+
 /// Builds the site model. Returns `None` only when there is no usable
 /// site.yaml; otherwise a model of everything that loaded, with every
 /// problem in `diags` (callers must not publish when it has errors).
 pub fn resolve(
     sources: &Sources,
     opts: &Options,
-    cache: Option<&mut markdown::Cache>,
+    memory: Option<&mut Memory>,
     mut last: Option<Last>,
     diags: &mut Diagnostics,
 ) -> Option<Site> {
@@ -100,6 +109,10 @@ pub fn resolve(
             },
         })
         .collect();
+    let (cache, links) = match memory {
+        Some(Memory { parses, links }) => (Some(parses), Some(links)),
+        None => (None, None),
+    };
     let parsed = match cache {
         Some(cache) => cache.parse_all(&texts),
         None => texts
@@ -138,8 +151,19 @@ pub fn resolve(
     };
     let mut scope = refs::Scope::new(sources, opts);
     scope.refused_topics = std::mem::take(&mut builder.refused_topics);
-    let (markdown, referenced_by) =
-        refs::resolve_all(&site, &builder.inputs, parsed, &scope, sources, &mut builder.diags);
+    let relink = links.map(|links| refs::Relink {
+        links,
+        last: last.map(|last| last.site),
+    });
+    let (markdown, referenced_by) = refs::resolve_all(
+        &site,
+        &builder.inputs,
+        parsed,
+        &scope,
+        sources,
+        relink,
+        &mut builder.diags,
+    );
     site.markdown = markdown;
     site.graph.referenced_by = referenced_by;
     requires::resolve(

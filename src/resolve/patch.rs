@@ -7,7 +7,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::diag::{FileId, SourceMap};
-use crate::markdown::{self, Markdown, ParseOptions, Text};
+use crate::markdown::{Markdown, ParseOptions, Parsed, Text};
 use crate::model::{MdId, Site};
 use crate::source::raw::RawFrontMatter;
 use crate::source::{Loaded, Sources};
@@ -15,7 +15,7 @@ use crate::source::{Loaded, Sources};
 /// Makes `last`, resolved from `before` with no diagnostic at all, what
 /// resolving `now` would make. Returns `false`, with `last` as it was,
 /// when that takes a full resolve.
-pub fn patch(last: &mut Site, before: &Sources, now: &Sources, cache: &mut markdown::Cache) -> bool {
+pub fn patch(last: &mut Site, before: &Sources, now: &Sources, memory: &mut super::Memory) -> bool {
     let Some(changed) = changed_texts(before, now) else {
         return false;
     };
@@ -25,7 +25,7 @@ pub fn patch(last: &mut Site, before: &Sources, now: &Sources, cache: &mut markd
         id_prefix: None,
         page_body: true,
     };
-    let mut texts: Vec<(MdId, Markdown)> = Vec::with_capacity(changed.len());
+    let mut texts: Vec<(MdId, Markdown, Arc<Parsed>)> = Vec::with_capacity(changed.len());
     for ChangedText {
         file,
         before: body_before,
@@ -39,7 +39,7 @@ pub fn patch(last: &mut Site, before: &Sources, now: &Sources, cache: &mut markd
             continue;
         };
         let (text_before, text_now) = (body(before, file, body_before, &opts), body(now, file, body_now, &opts));
-        let Some((old, new)) = cache.reparse(&text_before, &text_now) else {
+        let Some((old, new)) = memory.parses.reparse(&text_before, &text_now) else {
             return false;
         };
         // New problems are for a full resolve to report; headings are
@@ -49,10 +49,13 @@ pub fn patch(last: &mut Site, before: &Sources, now: &Sources, cache: &mut markd
         if !same_shape {
             return false;
         }
-        texts.push((doc.body, last.md(doc.body).relinked(&new)));
+        texts.push((doc.body, last.md(doc.body).relinked(&new), new));
     }
-    for (id, text) in texts {
+    for (id, text, parsed) in texts {
         last.markdown[id.0 as usize] = text;
+        if let Some(links) = &mut memory.links {
+            links.reparsed(id, &parsed);
+        }
     }
     true
 }
@@ -172,18 +175,18 @@ pub(super) mod tests {
 
     use super::*;
     use crate::diag::Diagnostics;
-    use crate::resolve::{Options, resolve};
+    use crate::resolve::{Memory, Options, resolve};
     use crate::source::{self, Reuse};
 
     const ARTICLE: &str = "---\ntitle: One\ndate: 2025-01-01\n---\nSee [](@topic:a).\n\n## Setup\n\nSome words.\n";
 
-    pub(super) fn write(root: &Path, path: &str, text: &str) {
+    pub(in crate::resolve) fn write(root: &Path, path: &str, text: &str) {
         let path = root.join(path);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, text).unwrap();
     }
 
-    pub(super) fn site(root: &Path) {
+    pub(in crate::resolve) fn site(root: &Path) {
         write(root, "site.yaml", "title: T\nbase_url: https://example.org/\n");
         write(root, "content/roadmaps/r/roadmap.yaml", "title: R\n");
         write(
@@ -206,7 +209,7 @@ pub(super) mod tests {
     }
 
     /// The model a fresh load and resolve of `root` makes, as text.
-    pub(super) fn fresh(root: &Path) -> String {
+    pub(in crate::resolve) fn fresh(root: &Path) -> String {
         let mut diags = Diagnostics::default();
         let sources = source::load(root, &mut diags, None);
         let site = resolve(&sources, &Options::default(), None, None, &mut diags).unwrap();
@@ -216,21 +219,21 @@ pub(super) mod tests {
 
     /// The site of [`site`] resolved as the preview does, then edited and
     /// loaded again: what patching or resolving again starts from.
-    pub(super) struct Edited {
+    pub(in crate::resolve) struct Edited {
         pub dir: tempfile::TempDir,
         pub before: Sources,
         pub last: Site,
         pub now: Sources,
-        pub cache: markdown::Cache,
+        pub memory: Memory,
     }
 
-    pub(super) fn edited(edit: impl FnOnce(&Path)) -> Edited {
+    pub(in crate::resolve) fn edited(edit: impl FnOnce(&Path)) -> Edited {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         site(root);
-        let (mut reuse, mut cache, mut diags) = (Reuse::default(), markdown::Cache::default(), Diagnostics::default());
+        let (mut reuse, mut memory, mut diags) = (Reuse::default(), Memory::default(), Diagnostics::default());
         let before = source::load(root, &mut diags, Some(&mut reuse));
-        let last = resolve(&before, &Options::default(), Some(&mut cache), None, &mut diags).unwrap();
+        let last = resolve(&before, &Options::default(), Some(&mut memory), None, &mut diags).unwrap();
         assert!(diags.is_empty(), "{diags:?}");
         edit(root);
         reuse.report(None);
@@ -241,7 +244,7 @@ pub(super) mod tests {
             before,
             last,
             now,
-            cache,
+            memory,
         }
     }
 
@@ -253,10 +256,10 @@ pub(super) mod tests {
             before,
             mut last,
             now,
-            mut cache,
+            mut memory,
         } = edited(edit);
         let unpatched = format!("{last:?}");
-        if !patch(&mut last, &before, &now, &mut cache) {
+        if !patch(&mut last, &before, &now, &mut memory) {
             assert_eq!(format!("{last:?}"), unpatched, "a refused patch changed the model");
             return None;
         }
@@ -346,14 +349,14 @@ mod kept_docs_tests {
             before,
             mut last,
             now,
-            mut cache,
+            mut memory,
         } = edited(edit);
         let last_ref = Last {
             sources: &before,
             site: &mut last,
         };
         let mut diags = Diagnostics::default();
-        let site = resolve(&now, &Options::default(), Some(&mut cache), Some(last_ref), &mut diags).unwrap();
+        let site = resolve(&now, &Options::default(), Some(&mut memory), Some(last_ref), &mut diags).unwrap();
         assert!(diags.is_empty(), "{diags:?}");
         let site = format!("{site:?}");
         assert_eq!(

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use super::{MdInput, Options};
 use crate::diag::{Diagnostic, SourceMap};
-use crate::markdown::{LinkTarget, Markdown, Parsed, RawLink};
+use crate::markdown::{LinkTarget, Markdown, Parsed};
 use crate::model::{IdSpace, NodeId, Site, SitePath, own_id};
 use crate::source::Sources;
 
@@ -389,12 +389,18 @@ impl<'a> Index<'a> {
         }
     }
 
-    fn link_target(&self, resolved: &Resolved, link: &RawLink) -> (LinkTarget, Option<NodeId>) {
+    /// What reference `dest` resolves to, without hints when it does not.
+    pub(super) fn target(&self, dest: &str) -> Target {
+        let resolved = self.resolve_with(dest, false).ok()?;
+        Some(self.link_target(&resolved, dest))
+    }
+
+    fn link_target(&self, resolved: &Resolved, dest: &str) -> (LinkTarget, Option<NodeId>) {
         match resolved {
             Resolved::Asset(path) => (
                 LinkTarget {
                     href: path.as_str().into(),
-                    title: link.dest.as_str().into(),
+                    title: dest.into(),
                 },
                 None,
             ),
@@ -545,92 +551,152 @@ impl<'a> Anchors<'a> {
     }
 }
 
+/// Per target, the nodes whose texts link to it.
+pub type Backlinks = HashMap<NodeId, Vec<NodeId>>;
+
+/// What one reference resolved to, or `None` when it did not.
+pub(super) type Target = Option<(LinkTarget, Option<NodeId>)>;
+
+/// A text's links resolved: the finished text, its problems, the nodes it references.
+pub(super) type TextResolved = (Markdown, Vec<Diagnostic>, Vec<NodeId>);
+
 /// Resolves the links of every text; returns the finished texts and, per
-/// target, the nodes that reference it.
+/// target, the nodes that reference it. With `relink` (the preview), only
+/// the texts an edit can have changed are resolved again.
 pub fn resolve_all(
     site: &Site,
     inputs: &[MdInput],
     parsed: Vec<Arc<Parsed>>,
     scope: &Scope,
     sources: &Sources,
+    relink: Option<Relink>,
     diags: &mut Vec<Diagnostic>,
-) -> (Vec<Markdown>, HashMap<NodeId, Vec<NodeId>>) {
+) -> (Vec<Markdown>, Backlinks) {
     let map: &SourceMap = &sources.map;
     let index = Index::new(site, sources, &parsed, inputs);
-    let results: Vec<(Markdown, Vec<Diagnostic>, Vec<NodeId>)> = inputs
-        .par_iter()
-        .zip(parsed.par_iter())
-        .map_init(
-            // A large site's links name a few hundred targets, each many
-            // times: each worker resolves a target once and shares its strings.
-            HashMap::<&str, Option<(LinkTarget, Option<NodeId>)>>::default,
-            |memo, (input, parsed)| {
-                let mut targets = Vec::with_capacity(parsed.links.len());
-                let mut problems = Vec::new();
-                let mut referenced = Vec::new();
-                for link in &parsed.links {
-                    if !link.is_reference {
-                        // A root-relative path: made page-relative, checked by `check`.
-                        targets.push(LinkTarget {
-                            href: link.dest.trim_start_matches('/').into(),
-                            title: link.dest.as_str().into(),
-                        });
-                        continue;
-                    }
-                    let resolved = memo.entry(link.dest.as_str()).or_insert_with(|| {
-                        let resolved = index.resolve_with(&link.dest, false).ok()?;
-                        Some(index.link_target(&resolved, link))
-                    });
-                    match resolved {
-                        Some((target, node)) => {
-                            targets.push(target.clone());
-                            if let Some(node) = *node {
-                                if node != input.owner {
-                                    referenced.push(node);
-                                }
-                            }
-                        }
-                        None => {
-                            targets.push(LinkTarget {
-                                href: "".into(),
-                                title: link.dest.as_str().into(),
-                            });
-                            let explanation = index.explain_missing(&link.dest, scope);
-                            if let Some(None) = explanation {
-                                continue; // the file it points into failed to load: already reported
-                            }
-                            // Again, with the search for a close name this time.
-                            let Err(err) = index.resolve(&link.dest) else {
-                                continue;
-                            };
-                            let span = input.origin.span_within(map, input.text, link.range.clone());
-                            let mut diagnostic = Diagnostic::error(err.message).with_span(span);
-                            if let Some(Some(hint)) = explanation {
-                                diagnostic = diagnostic.with_hint(hint);
-                            } else if let Some(hint) = err.hint {
-                                diagnostic = diagnostic.with_hint(hint);
-                            }
-                            problems.push(diagnostic);
-                        }
+    let resolve = |texts: &[usize]| -> Vec<TextResolved> {
+        texts
+            .par_iter()
+            .map_init(
+                // A large site's links name a few hundred targets, each many
+                // times: each worker resolves a target once and shares its strings.
+                HashMap::<&str, Target>::default,
+                |memo, &i| resolve_text(&index, scope, map, memo, &inputs[i], &parsed[i]),
+            )
+            .collect()
+    };
+    let everything = |diags: &mut Vec<Diagnostic>| {
+        let all: Vec<usize> = (0..inputs.len()).collect();
+        let results = resolve(&all);
+        let mut referenced_by = Backlinks::default();
+        let mut markdown = Vec::with_capacity(parsed.len());
+        for (input, (resolved, problems, referenced)) in inputs.iter().zip(results) {
+            diags.extend(problems);
+            for target in referenced {
+                referenced_by.entry(target).or_default().push(input.owner);
+            }
+            markdown.push(resolved);
+        }
+        for sources in referenced_by.values_mut() {
+            sources.sort_unstable();
+            sources.dedup();
+        }
+        (markdown, referenced_by)
+    };
+    let Some(Relink { links, last }) = relink else {
+        return everything(diags);
+    };
+    let owners: Vec<NodeId> = inputs.iter().map(|input| input.owner).collect();
+    let again = match (links.as_mut(), last) {
+        (Some(kept), Some(last)) => kept.again(&index, &parsed, &owners, last),
+        _ => None,
+    };
+    let resolved = match again {
+        Some(again) => {
+            let resolved = resolve(&again.texts);
+            again.finish(resolved, diags, links.as_ref())
+        }
+        None => {
+            let resolved = everything(diags);
+            *links = Some(super::relink::Links::new(&index, &parsed, owners));
+            resolved
+        }
+    };
+    drop(index);
+    if let Some(links) = links {
+        links.keep(parsed);
+        if std::env::var_os("WAYMARK_TIMINGS").is_some() {
+            let (resolved, texts) = links.resolved();
+            eprintln!("timing: {resolved} of {texts} texts' links resolved");
+        }
+    }
+    resolved
+}
+
+/// What the preview keeps of the last resolve's links, and the last model
+/// whose texts they are (when it had no diagnostic).
+pub struct Relink<'a> {
+    pub links: &'a mut Option<super::relink::Links>,
+    pub last: Option<&'a mut Site>,
+}
+
+/// Resolves the links of one text, with `memo` holding the targets this
+/// worker resolved before.
+fn resolve_text<'p>(
+    index: &Index,
+    scope: &Scope,
+    map: &SourceMap,
+    memo: &mut HashMap<&'p str, Target>,
+    input: &MdInput,
+    parsed: &'p Parsed,
+) -> TextResolved {
+    let mut targets = Vec::with_capacity(parsed.links.len());
+    let mut problems = Vec::new();
+    let mut referenced = Vec::new();
+    for link in &parsed.links {
+        if !link.is_reference {
+            // A root-relative path: made page-relative, checked by `check`.
+            targets.push(LinkTarget {
+                href: link.dest.trim_start_matches('/').into(),
+                title: link.dest.as_str().into(),
+            });
+            continue;
+        }
+        let resolved = memo
+            .entry(link.dest.as_str())
+            .or_insert_with(|| index.target(&link.dest));
+        match resolved {
+            Some((target, node)) => {
+                targets.push(target.clone());
+                if let Some(node) = *node {
+                    if node != input.owner {
+                        referenced.push(node);
                     }
                 }
-                (parsed.resolve(targets), problems, referenced)
-            },
-        )
-        .collect();
-
-    let mut referenced_by: HashMap<NodeId, Vec<NodeId>> = HashMap::default();
-    let mut markdown = Vec::with_capacity(parsed.len());
-    for (input, (resolved, problems, referenced)) in inputs.iter().zip(results) {
-        diags.extend(problems);
-        for target in referenced {
-            referenced_by.entry(target).or_default().push(input.owner);
+            }
+            None => {
+                targets.push(LinkTarget {
+                    href: "".into(),
+                    title: link.dest.as_str().into(),
+                });
+                let explanation = index.explain_missing(&link.dest, scope);
+                if let Some(None) = explanation {
+                    continue; // the file it points into failed to load: already reported
+                }
+                // Again, with the search for a close name this time.
+                let Err(err) = index.resolve(&link.dest) else {
+                    continue;
+                };
+                let span = input.origin.span_within(map, input.text, link.range.clone());
+                let mut diagnostic = Diagnostic::error(err.message).with_span(span);
+                if let Some(Some(hint)) = explanation {
+                    diagnostic = diagnostic.with_hint(hint);
+                } else if let Some(hint) = err.hint {
+                    diagnostic = diagnostic.with_hint(hint);
+                }
+                problems.push(diagnostic);
+            }
         }
-        markdown.push(resolved);
     }
-    for sources in referenced_by.values_mut() {
-        sources.sort_unstable();
-        sources.dedup();
-    }
-    (markdown, referenced_by)
+    (parsed.resolve(targets), problems, referenced)
 }
