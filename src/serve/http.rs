@@ -27,7 +27,8 @@ const KEEPALIVE: Duration = Duration::from_secs(10);
 
 /// What the server shares with the rebuild loop.
 pub struct Shared {
-    files: RwLock<Arc<Files>>,
+    /// The files served: the preview's own, which each rebuild updates.
+    files: RwLock<Arc<RwLock<Files>>>,
     /// The site root, resolved, so copied files served from the sources can
     /// be checked to lie inside it (a symlink out is refused).
     root: PathBuf,
@@ -44,7 +45,7 @@ pub struct Shared {
 impl Shared {
     pub fn new(root: &Path) -> Arc<Shared> {
         Arc::new(Shared {
-            files: RwLock::new(Arc::new(Files::default())),
+            files: RwLock::default(),
             root: std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()),
             status: Mutex::new(String::new()),
             build: Mutex::new(String::new()),
@@ -53,7 +54,7 @@ impl Shared {
         })
     }
 
-    pub fn publish(&self, files: Arc<Files>) {
+    pub fn publish(&self, files: Arc<RwLock<Files>>) {
         *self.files.write().unwrap_or_else(|p| p.into_inner()) = files;
     }
 
@@ -75,8 +76,16 @@ impl Shared {
         (rx, hello)
     }
 
-    fn files(&self) -> Arc<Files> {
-        self.files.read().unwrap_or_else(|p| p.into_inner()).clone()
+    /// What `read` makes of the files of the last good build.
+    fn read_files<T>(&self, read: impl FnOnce(&Files) -> T) -> T {
+        let files = self.files.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let files = files.read().unwrap_or_else(|p| p.into_inner());
+        read(&files)
+    }
+
+    /// File `name` of the last good build.
+    fn file(&self, name: &str) -> Option<Stored> {
+        self.read_files(|files| files.get(name).cloned())
     }
 }
 
@@ -319,14 +328,13 @@ fn site_reply(shared: &Shared, raw_path: &str) -> Reply {
     let Some(key) = site_key(raw_path) else {
         return Reply::text(400, "bad request");
     };
-    let files = shared.files();
     let lookup = |key: &str| -> Option<(String, Stored)> {
         let file = if key.is_empty() || key.ends_with('/') {
             format!("{key}index.html")
         } else {
             key.to_owned()
         };
-        files.get(&file).map(|stored| (file, stored.clone()))
+        shared.file(&file).map(|stored| (file, stored))
     };
     match lookup(&key) {
         Some((file, stored)) => file_reply(shared, &file, &stored, 200),
@@ -337,7 +345,7 @@ fn site_reply(shared: &Shared, raw_path: &str) -> Reply {
         },
         None => match lookup("404.html") {
             Some((file, stored)) => file_reply(shared, &file, &stored, 404),
-            None if files.is_empty() => no_build_yet(shared),
+            None if shared.read_files(Files::is_empty) => no_build_yet(shared),
             None => Reply::text(404, "not found"),
         },
     }
@@ -377,7 +385,7 @@ pub fn site_key(raw_path: &str) -> Option<String> {
 /// A page as it is served (with the live-reload script), when it is kept
 /// in memory.
 fn page_html(shared: &Shared, file: &str) -> Option<Vec<u8>> {
-    match shared.files().get(file)? {
+    match shared.file(file)? {
         Stored::Bytes { data, .. } => Some(with_live_script(shared, data.to_vec(), file)),
         Stored::Hash(_) | Stored::Copy { .. } => None,
     }

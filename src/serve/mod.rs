@@ -236,7 +236,7 @@ impl BuildIds {
 fn announce(shared: &http::Shared, build: &str, outcome: &Outcome, session: &Session) {
     let (message, pages, hello) = match &outcome.result {
         Ok(changes) => {
-            shared.publish(session.files());
+            shared.publish(session.shared_files());
             let event = if changes.is_empty() { "ok" } else { "reload" };
             let css = changes.changed.iter().any(|(path, _)| path.ends_with(".css"));
             let pages = changed_pages(changes);

@@ -3,9 +3,10 @@
 //! re-renders only pages whose inputs changed, and reports which output
 //! files actually changed.
 
+use std::borrow::Cow;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
@@ -31,8 +32,7 @@ pub enum Stored {
 }
 
 /// The files of the last good build, by output path (`roadmaps/ml/index.html`).
-/// A hash map: every rebuild makes a new one of thousands of entries, and
-/// lookups need no order.
+/// A hash map: lookups need no order.
 pub type Files = rustc_hash::FxHashMap<String, Stored>;
 
 /// What a rebuild changed in the output, with the new contents of each
@@ -79,7 +79,9 @@ pub struct Session {
     fingerprints: Fingerprints,
     /// The pages' keys in the last good build.
     keys: Fingerprints,
-    files: Arc<Files>,
+    /// Shared with the server, which serves from it: a rebuild updates it
+    /// in place, file by file.
+    files: Arc<RwLock<Files>>,
     /// The theme of the last good build, and the site templates it was made from.
     theme: Option<(Vec<crate::source::Template>, Theme)>,
 }
@@ -95,14 +97,20 @@ impl Session {
             kept: build::Kept::default(),
             fingerprints: Fingerprints::default(),
             keys: Fingerprints::default(),
-            files: Arc::new(Files::default()),
+            files: Arc::default(),
             theme: None,
         }
     }
 
-    /// The files of the last good build.
-    pub fn files(&self) -> Arc<Files> {
-        self.files.clone()
+    /// The files of the last good build, as the server shares them.
+    pub fn shared_files(&self) -> Arc<RwLock<Files>> {
+        Arc::clone(&self.files)
+    }
+
+    /// The files of the last good build, read.
+    #[cfg(test)]
+    pub fn files(&self) -> std::sync::RwLockReadGuard<'_, Files> {
+        self.files.read().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Rebuilds; a panic inside (a bug in waymark, never the author's
@@ -195,62 +203,7 @@ impl Session {
 
         let t0 = Instant::now();
         let (writes, copies) = sink.into_parts();
-        let mut files = Files::default();
-        files.reserve(self.files.len());
-        let mut changed = Vec::new();
-        for (path, bytes) in writes {
-            let hash = hash_bytes(&bytes);
-            match self.files.get(&path) {
-                Some(old @ (Stored::Bytes { hash: h, .. } | Stored::Hash(h))) if *h == hash => {
-                    files.insert(path, old.clone());
-                }
-                _ => {
-                    let data: Arc<[u8]> = bytes.into();
-                    let stored = if self.keep_bytes {
-                        Stored::Bytes {
-                            data: data.clone(),
-                            hash,
-                        }
-                    } else {
-                        Stored::Hash(hash)
-                    };
-                    files.insert(path.clone(), stored);
-                    changed.push((path, Content::Bytes(data)));
-                }
-            }
-        }
-        for (path, source) in copies {
-            let stamp = stamp(&source);
-            match self.files.get(&path) {
-                Some(old @ Stored::Copy { source: s, stamp: t }) if *s == source && *t == stamp && stamp.is_some() => {
-                    files.insert(path, old.clone());
-                }
-                _ => {
-                    files.insert(
-                        path.clone(),
-                        Stored::Copy {
-                            source: source.clone(),
-                            stamp,
-                        },
-                    );
-                    changed.push((path, Content::Copy(source)));
-                }
-            }
-        }
-        let added = changed
-            .iter()
-            .filter(|(path, _)| !self.files.contains_key(path))
-            .count();
-        for page in &rendered.unchanged {
-            let path = slash(page);
-            if let Some(old) = self.files.get(&path) {
-                files.insert(path, old.clone());
-            }
-        }
-        let mut removed: Vec<String> = self.files.keys().filter(|k| !files.contains_key(*k)).cloned().collect();
-        removed.sort_unstable();
-
-        let old_files = std::mem::replace(&mut self.files, Arc::new(files));
+        let files_changed = self.compare(writes, copies, &rendered.unchanged);
         build::stage("compare", t0);
         let old_fingerprints = std::mem::replace(&mut self.fingerprints, rendered.fingerprints);
         let old_keys = std::mem::replace(&mut self.keys, rendered.keys);
@@ -265,14 +218,8 @@ impl Session {
             ),
         };
         // Freed while the browser hears of the new build.
-        build::drop_later((
-            unkept,
-            replaced,
-            rendered.unchanged,
-            old_files,
-            old_fingerprints,
-            old_keys,
-        ));
+        build::drop_later((unkept, replaced, rendered.unchanged, old_fingerprints, old_keys));
+        let (changed, added, removed) = files_changed;
         Outcome {
             elapsed: started.elapsed(),
             result: Ok(Changes {
@@ -287,6 +234,84 @@ impl Session {
     }
 }
 
+impl Session {
+    /// Compares what a render wrote (`writes`, `copies`) and left as it was
+    /// (`unchanged`) with the last good build, and updates its files in
+    /// place: the files that changed (with how many are new), and the files
+    /// removed, in order. A rebuild after an edit changes a few files of
+    /// thousands, so only those are touched.
+    fn compare(
+        &mut self,
+        writes: Writes,
+        copies: Copies,
+        unchanged: &[PathBuf],
+    ) -> (Vec<(String, Content)>, usize, Vec<String>) {
+        let mut changed = Vec::new();
+        let mut updates = Vec::new();
+        // Every file written or copied, changed or not.
+        let mut made: Vec<String> = Vec::with_capacity(writes.len() + copies.len());
+        let files = self.files.read().unwrap_or_else(|p| p.into_inner());
+        for (path, bytes) in writes {
+            made.push(path.clone());
+            let hash = hash_bytes(&bytes);
+            if let Some(Stored::Bytes { hash: h, .. } | Stored::Hash(h)) = files.get(&path) {
+                if *h == hash {
+                    continue;
+                }
+            }
+            let data: Arc<[u8]> = bytes.into();
+            let stored = if self.keep_bytes {
+                Stored::Bytes {
+                    data: data.clone(),
+                    hash,
+                }
+            } else {
+                Stored::Hash(hash)
+            };
+            updates.push((path.clone(), stored));
+            changed.push((path, Content::Bytes(data)));
+        }
+        for (path, source) in copies {
+            made.push(path.clone());
+            let stamp = stamp(&source);
+            if let Some(Stored::Copy { source: s, stamp: t }) = files.get(&path) {
+                if *s == source && *t == stamp && stamp.is_some() {
+                    continue;
+                }
+            }
+            updates.push((
+                path.clone(),
+                Stored::Copy {
+                    source: source.clone(),
+                    stamp,
+                },
+            ));
+            changed.push((path, Content::Copy(source)));
+        }
+        let added = changed.iter().filter(|(path, _)| !files.contains_key(path)).count();
+        // Each file of the new build, borrowed: no page path is copied.
+        let now: rustc_hash::FxHashSet<Cow<str>> = made
+            .iter()
+            .map(|path| Cow::Borrowed(path.as_str()))
+            .chain(unchanged.iter().map(|page| slash(page)))
+            .collect();
+        let mut removed: Vec<String> = files
+            .keys()
+            .filter(|path| !now.contains(path.as_str()))
+            .cloned()
+            .collect();
+        removed.sort_unstable();
+        drop(now);
+        drop(files);
+        let mut files = self.files.write().unwrap_or_else(|p| p.into_inner());
+        for path in &removed {
+            files.remove(path);
+        }
+        files.extend(updates);
+        (changed, added, removed)
+    }
+}
+
 fn hash_bytes(bytes: &[u8]) -> u64 {
     xxhash_rust::xxh3::xxh3_64(bytes)
 }
@@ -297,12 +322,16 @@ fn stamp(path: &Path) -> Option<(u64, SystemTime)> {
     Some((meta.len(), meta.modified().ok()?))
 }
 
-fn slash(path: &Path) -> String {
+fn slash(path: &Path) -> Cow<'_, str> {
     if std::path::MAIN_SEPARATOR == '/' {
-        // Already slashed: one copy instead of one string per component.
-        return path.to_string_lossy().into_owned();
+        // Already slashed: no copy at all.
+        return path.to_string_lossy();
     }
-    path.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>().join("/")
+    path.iter()
+        .map(|p| p.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+        .into()
 }
 
 /// Rendered files (output path, bytes) and copied files (output path, source).
@@ -328,13 +357,13 @@ impl CollectSink {
 impl Sink for CollectSink {
     fn write(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
         let mut writes = self.writes.lock().unwrap_or_else(|p| p.into_inner());
-        writes.push((slash(path), bytes.to_vec()));
+        writes.push((slash(path).into_owned(), bytes.to_vec()));
         Ok(())
     }
 
     fn copy(&self, path: &Path, from: &Path) -> io::Result<()> {
         let mut copies = self.copies.lock().unwrap_or_else(|p| p.into_inner());
-        copies.push((slash(path), from.to_path_buf()));
+        copies.push((slash(path).into_owned(), from.to_path_buf()));
         Ok(())
     }
 }
@@ -869,7 +898,12 @@ pub(super) mod tests {
         let dir = site();
         let mut session = Session::new(dir.path(), Options::default(), true);
         session.rebuild(None);
-        let before = session.files();
+        let files = |session: &Session| {
+            let mut files: Vec<String> = session.files().iter().map(|file| format!("{file:?}")).collect();
+            files.sort_unstable();
+            files
+        };
+        let before = files(&session);
         write(dir.path(), "content/roadmaps/r/phases/01-p.yaml", "title: [\n");
         let outcome = session.rebuild(None);
         let failure = outcome.result.err().expect("a failure");
@@ -881,6 +915,6 @@ pub(super) mod tests {
                 .unwrap()
                 .starts_with("content/roadmaps/r/phases/01-p.yaml:")
         );
-        assert!(Arc::ptr_eq(&before, &session.files()));
+        assert_eq!(before, files(&session));
     }
 }
