@@ -102,9 +102,17 @@ pub fn load(root: &Path, opts: &Options, kept: Option<&mut Kept>) -> Loaded {
     };
     let sources = source::load(root, &mut diagnostics, Some(&mut kept.sources));
     stage("load", started);
+    if diagnostics.has_errors() {
+        // A file that does not load, as when saved halfway through an edit:
+        // the last good model, and the links it was resolved with, wait for
+        // the fix, which is most often the next save.
+        return kept
+            .memory
+            .aside(|memory| resolve_loaded(sources, opts, Some(memory), None, diagnostics));
+    }
     if let Some((before, mut site)) = kept.last.take() {
         let started = Instant::now();
-        if !diagnostics.has_errors() && resolve::patch(&mut site, &before, &sources, &mut kept.memory) {
+        if resolve::patch(&mut site, &before, &sources, &mut kept.memory) {
             stage("patch", started);
             diagnostics.extend(render::stray_overrides(&sources.templates));
             return Loaded {

@@ -61,6 +61,18 @@ pub struct Memory {
     links: Option<relink::Links>,
 }
 
+impl Memory {
+    /// `resolve`, given this memory with its links set aside: for a
+    /// resolve whose model is not kept, so the links stay those of the
+    /// model that is.
+    pub fn aside<T>(&mut self, resolve: impl FnOnce(&mut Memory) -> T) -> T {
+        let links = self.links.take();
+        let resolved = resolve(self);
+        self.links = links;
+        resolved
+    }
+}
+
 /// Builds the site model. Returns `None` only when there is no usable
 /// site.yaml; otherwise a model of everything that loaded, with every
 /// problem in `diags` (callers must not publish when it has errors).
