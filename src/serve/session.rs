@@ -697,6 +697,22 @@ pub(super) mod tests {
         );
         session.rebuild(None);
         assert_eq!(entry(&session), first);
+        // A new title over the same body: the entry is kept with the
+        // body's parse, and must not keep the old title.
+        let index = |session: &Session| match &session.files()["search-index.json"] {
+            Stored::Bytes { data, .. } => String::from_utf8(data.to_vec()).unwrap(),
+            other => panic!("{other:?}"),
+        };
+        write(
+            dir.path(),
+            "content/articles/two.md",
+            &two("First words", "Setup").replace("title: Two", "title: Deux"),
+        );
+        session.rebuild(None);
+        assert!(index(&session).contains("\"Deux\"") && !index(&session).contains("\"Two\""));
+        let mut fresh = Session::new(dir.path(), Options::default(), true);
+        fresh.rebuild(None);
+        assert_eq!(index(&session), index(&fresh));
     }
 
     #[test]
