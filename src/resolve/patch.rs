@@ -175,7 +175,7 @@ pub(super) mod tests {
 
     use super::*;
     use crate::diag::Diagnostics;
-    use crate::resolve::{Memory, Options, resolve};
+    use crate::resolve::{Last, Memory, Options, resolve};
     use crate::source::{self, Reuse};
 
     const ARTICLE: &str = "---\ntitle: One\ndate: 2025-01-01\n---\nSee [](@topic:a).\n\n## Setup\n\nSome words.\n";
@@ -225,6 +225,32 @@ pub(super) mod tests {
         pub last: Site,
         pub now: Sources,
         pub memory: Memory,
+    }
+
+    impl Edited {
+        /// Resolves the edited site again with the last model and the
+        /// preview's memory at hand, as the preview does when it cannot
+        /// patch; checks the model against a resolve from scratch and
+        /// returns it as text.
+        pub(in crate::resolve) fn resolve_again(&mut self) -> String {
+            let last = Last {
+                sources: &self.before,
+                site: &mut self.last,
+            };
+            let mut diags = Diagnostics::default();
+            let site = resolve(
+                &self.now,
+                &Options::default(),
+                Some(&mut self.memory),
+                Some(last),
+                &mut diags,
+            )
+            .unwrap();
+            assert!(diags.is_empty(), "{diags:?}");
+            let site = format!("{site:?}");
+            assert_eq!(site, fresh(self.dir.path()), "not what a resolve from scratch makes");
+            site
+        }
     }
 
     pub(in crate::resolve) fn edited(edit: impl FnOnce(&Path)) -> Edited {
@@ -337,34 +363,14 @@ pub(super) mod tests {
 
 #[cfg(test)]
 mod kept_docs_tests {
-    use super::tests::{Edited, edited, fresh, write};
-    use crate::diag::Diagnostics;
-    use crate::resolve::{Last, Options, resolve};
+    use super::tests::{edited, write};
 
     /// Resolves the site, applies `edit`, and resolves again with the last
     /// model at hand: whether its articles were taken, and the new model.
     fn resolved_again(edit: impl FnOnce(&std::path::Path)) -> (bool, String) {
-        let Edited {
-            dir,
-            before,
-            mut last,
-            now,
-            mut memory,
-        } = edited(edit);
-        let last_ref = Last {
-            sources: &before,
-            site: &mut last,
-        };
-        let mut diags = Diagnostics::default();
-        let site = resolve(&now, &Options::default(), Some(&mut memory), Some(last_ref), &mut diags).unwrap();
-        assert!(diags.is_empty(), "{diags:?}");
-        let site = format!("{site:?}");
-        assert_eq!(
-            site,
-            fresh(dir.path()),
-            "not what a resolve without the last model makes"
-        );
-        (last.articles.is_empty(), site)
+        let mut edited = edited(edit);
+        let site = edited.resolve_again();
+        (edited.last.articles.is_empty(), site)
     }
 
     #[test]

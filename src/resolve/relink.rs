@@ -93,21 +93,18 @@ impl Links {
                 entry.target = now;
             }
         }
-        for (i, (before, now)) in self.parsed.iter().zip(parsed).enumerate() {
-            if !Arc::ptr_eq(before, now) {
-                again[i] = true;
-                moved = true;
-            }
+        let reparsed: Vec<usize> = (0..parsed.len())
+            .filter(|&i| !Arc::ptr_eq(&self.parsed[i], &parsed[i]))
+            .collect();
+        for &i in &reparsed {
+            again[i] = true;
+            moved = true;
+            let before = Arc::clone(&self.parsed[i]);
+            self.remove(i, &before);
+            self.add(index, i, &parsed[i]);
         }
         let texts: Vec<usize> = (0..again.len()).filter(|&i| again[i]).collect();
         self.resolved = texts.len();
-        for &i in &texts {
-            if !Arc::ptr_eq(&self.parsed[i], &parsed[i]) {
-                let before = Arc::clone(&self.parsed[i]);
-                self.remove(i, &before);
-                self.add(index, i, &parsed[i]);
-            }
-        }
         Some(Again {
             texts,
             markdown: std::mem::take(&mut last.markdown),
@@ -219,33 +216,17 @@ fn node(target: &Target) -> Option<NodeId> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::patch::tests::{Edited, edited, fresh, write};
-    use crate::diag::Diagnostics;
-    use crate::resolve::{Last, Options, resolve};
+    use super::super::patch::tests::{edited, write};
 
     /// Resolves the site, applies `edit`, and resolves again with the last
     /// model and its links at hand: how many texts were resolved again
     /// (`None`: the last model's were not taken), and the new model,
     /// checked against a resolve from scratch.
     fn relinked(edit: impl FnOnce(&std::path::Path)) -> (Option<usize>, String) {
-        let Edited {
-            dir,
-            before,
-            mut last,
-            now,
-            mut memory,
-        } = edited(edit);
-        let mut diags = Diagnostics::default();
-        let last_ref = Last {
-            sources: &before,
-            site: &mut last,
-        };
-        let site = resolve(&now, &Options::default(), Some(&mut memory), Some(last_ref), &mut diags).unwrap();
-        assert!(diags.is_empty(), "{diags:?}");
-        let site = format!("{site:?}");
-        assert_eq!(site, fresh(dir.path()), "not what a resolve from scratch makes");
-        let (resolved, _) = memory.links.as_ref().unwrap().resolved();
-        (last.markdown.is_empty().then_some(resolved), site)
+        let mut edited = edited(edit);
+        let site = edited.resolve_again();
+        let (resolved, _) = edited.memory.links.as_ref().unwrap().resolved();
+        (edited.last.markdown.is_empty().then_some(resolved), site)
     }
 
     #[test]
